@@ -1,0 +1,54 @@
+"""The document types docgen knows, their names in each language, and their models.
+
+Models are imported on first use so that `docgen --help` stays fast.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from importlib import import_module
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .models.common import Document
+
+
+@dataclass(frozen=True)
+class DocType:
+    name: str
+    model_path: str  # "module:Class" below docgen.models
+    titles: dict[str, str]  # language code -> the document's name in that language
+    summary: str
+    languages: tuple[str, ...] = field(default=("nb", "nn", "da"))
+
+    @property
+    def model(self) -> type[Document]:
+        module, _, cls = self.model_path.partition(":")
+        return getattr(import_module(f"docgen.models.{module}"), cls)
+
+
+DOCTYPES: dict[str, DocType] = {
+    d.name: d
+    for d in [
+        DocType(
+            "activity_plan",
+            "activity_plan:ActivityPlan",
+            {"nb": "Aktivitetsplan", "nn": "Aktivitetsplan", "da": "Handleplan"},
+            "Written plan of measures for a pupil who is not safe at school (NO § 12-4, DK § 1 c).",
+        ),
+    ]
+}
+
+
+def doctype(name: str) -> DocType:
+    from .errors import InputError
+
+    try:
+        return DOCTYPES[name]
+    except KeyError:
+        import difflib
+
+        close = difflib.get_close_matches(name, DOCTYPES, n=1)
+        hint = f" Did you mean '{close[0]}'?" if close else ""
+        known = ", ".join(DOCTYPES)
+        raise InputError(f"unknown document type '{name}'.{hint} Known types: {known}.") from None

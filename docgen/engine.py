@@ -1,0 +1,451 @@
+"""Merge a validated record into a Word template. The only module that imports docxtpl.
+
+A template is prepared once per process: its parts are read, run through
+docxtpl's own pre-processing (`patch_xml`, which mends tags Word split across
+runs and turns `{%p %}`/`{%tr %}` into plain Jinja) and compiled in Jinja's
+sandbox. A document then costs one Jinja render per part and writing the zip.
+The post-processing is docxtpl's too, so the text matches docxtpl's rendering.
+
+Templates are untrusted: schools edit them. They run in an immutable sandbox
+with autoescaping for XML, and `finalize` decides how every value prints, so
+None, Undefined and Python reprs never reach a document.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import re
+import zipfile
+import zlib
+from dataclasses import dataclass, field
+from decimal import Decimal
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Callable, Mapping
+
+import jinja2
+from jinja2 import StrictUndefined, pass_context
+from jinja2.exceptions import SecurityError, TemplateRuntimeError, TemplateSyntaxError, UndefinedError
+from jinja2.runtime import Context
+from jinja2.sandbox import ImmutableSandboxedEnvironment
+from markupsafe import Markup
+
+from . import dates
+from .errors import TemplateError
+from .languages import language
+from .models.common import Choice, Document
+from .text import to_docx_text
+
+ZIP_DATE = (1980, 1, 1, 0, 0, 0)
+XML_HEAD = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+
+# Limits against broken or hostile templates.
+MAX_TEMPLATE_BYTES = 50 * 1024 * 1024  # uncompressed, all parts together
+MAX_PART_BYTES = 20 * 1024 * 1024
+MAX_OUTPUT_CHARS = 100 * 1024 * 1024
+MAX_SEQUENCE = 1_000_000
+
+_RENDERED_PART = re.compile(r"^word/(document|header\d*|footer\d*|footnotes|endnotes)\.xml$")
+_PART_NAMES = {"document": "the document body", "header": "the page header", "footer": "the page footer",
+               "footnotes": "the footnotes", "endnotes": "the endnotes"}
+_NEEDS_TABLE_FIX = re.compile(r"\{%-?\s*(tc|colspan|cellbg|hm|vm)\b")
+_CORE_PROPS = ("title", "subject", "creator", "keywords", "description")
+_CORE_TAGS = {"title": "dc:title", "subject": "dc:subject", "creator": "dc:creator",
+              "keywords": "cp:keywords", "description": "dc:description"}
+_YES_NO = {"nb": ("ja", "nei"), "nn": ("ja", "nei"), "da": ("ja", "nej")}
+
+
+class Term(str):
+    """A choice as the reader sees it (its label), still comparable by `.code`."""
+
+    code: str
+
+    def __new__(cls, label: str, code: str) -> "Term":
+        term = super().__new__(cls, label)
+        term.code = code
+        return term
+
+
+# ---------------------------------------------------------------- environment
+
+
+class _Sandbox(ImmutableSandboxedEnvironment):
+    """The sandbox, plus a cap on `*` and `**` so a template cannot exhaust memory."""
+
+    intercepted_binops = frozenset(["*", "**"])
+
+    def call_binop(self, context: Context, operator: str, left: Any, right: Any) -> Any:
+        if operator == "**" and isinstance(right, (int, float)) and abs(right) > 100:
+            raise SecurityError("exponent too large in template")
+        if operator == "*" and any(isinstance(x, (str, list, tuple)) for x in (left, right)):
+            size = len(left if not isinstance(left, (int, float)) else right)
+            count = right if isinstance(right, int) else left
+            if isinstance(count, int) and size * count > MAX_SEQUENCE:
+                raise SecurityError("repetition too large in template")
+        return super().call_binop(context, operator, left, right)
+
+
+def _lang(ctx: Context) -> str:
+    lang = ctx.get("lang")
+    if lang not in ("nb", "nn", "da"):
+        raise TemplateRuntimeError("the template context has no language")
+    return lang
+
+
+@pass_context
+def _finalize(ctx: Context, value: Any) -> Any:
+    """How each `{{ value }}` prints."""
+    if value is None:
+        return ""
+    if isinstance(value, Markup):
+        return value
+    if isinstance(value, bool):
+        yes, no = _YES_NO[_lang(ctx)]
+        return yes if value else no
+    if isinstance(value, str):
+        return to_docx_text(value)
+    if isinstance(value, dt.datetime):
+        return dates.date_time(value, _lang(ctx))
+    if isinstance(value, dt.date):
+        return dates.long_date(value, _lang(ctx))
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, (float, Decimal)):
+        from babel.numbers import format_decimal
+
+        return format_decimal(value, locale=language(_lang(ctx)).babel)
+    if isinstance(value, (Mapping, list, tuple)):
+        raise TemplateRuntimeError(
+            "a whole group of fields or a list cannot be printed; print one field (such as .name) "
+            "or loop over the list with {%p for ... %}"
+        )
+    raise TemplateRuntimeError(f"a value of kind '{type(value).__name__}' cannot be printed")
+
+
+def _date_filter(fn: Callable[[Any, str], str]) -> Callable[..., str]:
+    @pass_context
+    def apply(ctx: Context, value: Any) -> str:
+        if value is None:
+            return ""
+        if not isinstance(value, (dt.date, dt.time)):
+            raise TemplateRuntimeError(f"the filter {fn.__name__} needs a date, not {type(value).__name__}")
+        return fn(value, _lang(ctx))
+
+    apply.__name__ = fn.__name__
+    return apply
+
+
+def _person(value: Any) -> str:
+    """'Kari Berg, kontaktlærer' from a staff member or guardian."""
+    if value is None:
+        return ""
+    if not isinstance(value, Mapping) or "name" not in value:
+        raise TemplateRuntimeError("the filter person needs a person (with a name)")
+    title = value.get("title") or value.get("relation")
+    return f"{value['name']}, {title}" if title else str(value["name"])
+
+
+@pass_context
+def _add_working_days(ctx: Context, value: Any, days: int) -> dt.date | None:
+    if value is None:
+        return None
+    if not isinstance(value, dt.date) or not isinstance(days, int):
+        raise TemplateRuntimeError("add_working_days needs a date and a whole number of days")
+    return dates.add_working_days(value, days, language(_lang(ctx)).country)
+
+
+@lru_cache(maxsize=1)
+def environment() -> jinja2.Environment:
+    env = _Sandbox(autoescape=True, undefined=StrictUndefined, finalize=_finalize, auto_reload=False)
+    for name in ("safe", "forceescape", "pprint", "xmlattr", "urlize", "filesizeformat"):
+        env.filters.pop(name, None)
+    env.globals.pop("lipsum", None)
+    env.filters.update(
+        long_date=_date_filter(dates.long_date),
+        weekday_date=_date_filter(dates.weekday_date),
+        short_date=_date_filter(dates.short_date),
+        date_time=_date_filter(dates.date_time),
+        weekday_date_time=_date_filter(dates.weekday_date_time),
+        time=_date_filter(dates.time_of_day),
+        month_year=_date_filter(dates.month_year),
+        person=_person,
+        add_working_days=_add_working_days,
+    )
+    return env
+
+
+FILTERS_HELP = {
+    "long_date": "22. november 2026",
+    "weekday_date": "søndag 22. november 2026 / søndag den 22. november 2026",
+    "short_date": "22.11.2026",
+    "date_time": "25. november 2026 kl. 14:00",
+    "weekday_date_time": "onsdag 25. november 2026 kl. 14:00",
+    "time": "kl. 14:00 (da: kl. 14.00)",
+    "month_year": "maj 2025",
+    "person": "Kari Berg, kontaktlærer",
+    "add_working_days(n)": "the date n working days later (national holidays excluded)",
+}
+
+
+# ---------------------------------------------------------------- context
+
+
+def context(document: Document) -> dict[str, Any]:
+    """The template's view of a record: plain data, choices as words in the document's language."""
+    lang = document.lang
+
+    def convert(value: Any) -> Any:
+        if isinstance(value, Choice):
+            return Term(value.label(lang), value.value)
+        if isinstance(value, dict):
+            return {k: convert(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [convert(v) for v in value]
+        return value
+
+    return convert(document.model_dump(mode="python"))
+
+
+# ---------------------------------------------------------------- templates
+
+
+def _docxtpl():
+    """docxtpl's pre- and post-processing; its methods used here touch no document."""
+    from docxtpl import DocxTemplate
+
+    return DocxTemplate(io.BytesIO())
+
+
+def _location(part: str) -> str:
+    if part.startswith("docProps/core.xml:"):
+        return f"the document property '{part.partition(':')[2]}'"
+    kind = re.sub(r"\d+$", "", Path(part).stem)
+    return _PART_NAMES.get(kind, part)
+
+
+def _near(source: str, lineno: int | None) -> str:
+    """The text of the paragraph around a Jinja line: what a school can find in Word."""
+    if not lineno:
+        return ""
+    lines = source.splitlines()
+    text = re.sub(r"<[^>]+>", "", lines[lineno - 1] if 0 < lineno <= len(lines) else "")
+    text = " ".join(text.split())
+    if len(text) > 70:
+        text = text[:67] + "…"
+    return f'near "{text}"' if text else ""
+
+
+@dataclass
+class _Part:
+    name: str
+    source: str
+    template: jinja2.Template
+    fix_tables: bool
+    xml_head: str
+
+
+@dataclass
+class PreparedTemplate:
+    """A template read, checked and compiled once; render() many times."""
+
+    name: str
+    members: list[zipfile.ZipInfo]
+    raw: dict[str, bytes]
+    parts: dict[str, _Part] = field(default_factory=dict)
+    core: dict[str, jinja2.Template] = field(default_factory=dict)
+
+    def render(self, ctx: dict[str, Any], compresslevel: int = 6) -> bytes:
+        tpl = _docxtpl()
+        out: dict[str, bytes] = {}
+        for name, part in self.parts.items():
+            xml = self._run(part.template, ctx, part.source, name)
+            xml = re.sub(r"\n<w:p([ >])", r"<w:p\1", xml)
+            xml = xml.replace("{_{", "{{").replace("}_}", "}}").replace("{_%", "{%").replace("%_}", "%}")
+            xml = tpl.resolve_listing(xml)
+            if part.fix_tables:
+                from lxml import etree
+
+                xml = etree.tostring(tpl.fix_tables(xml), encoding="unicode")
+            if "docPr" in xml:
+                xml = _renumber_docpr(xml)
+            out[name] = (part.xml_head + xml).encode("utf-8")
+        out["docProps/core.xml"] = self._core(ctx)
+        return self._zip(out, compresslevel)
+
+    def _run(self, template: jinja2.Template, ctx: dict[str, Any], source: str, part: str) -> str:
+        try:
+            text = template.render(ctx)
+        except jinja2.TemplateError as exc:
+            raise _template_error(exc, self.name, part, source) from None
+        except RecursionError:
+            raise TemplateError("the template nests too deeply", self.name, _location(part)) from None
+        except Exception as exc:  # a filter or test failed on this record's data
+            lineno = _template_lineno(exc)
+            where = ", ".join(x for x in (_location(part), _near(source, lineno)) if x)
+            raise TemplateError(
+                f"an expression failed while rendering ({type(exc).__name__})", self.name, where
+            ) from None
+        if len(text) > MAX_OUTPUT_CHARS:
+            raise TemplateError("the rendered document is too large", self.name, _location(part))
+        return text
+
+    def _core(self, ctx: dict[str, Any]) -> bytes:
+        values = {}
+        for prop, template in self.core.items():
+            text = self._run(template, ctx, "", f"docProps/core.xml:{prop}")
+            values[prop] = " ".join(text.replace("\a", " ").split())
+        stamp = f"{ctx.get('document_date', dt.date(2000, 1, 1)).isoformat()}T00:00:00Z"
+        lang = language(ctx["lang"]).tag
+        body = "".join(f"<{_CORE_TAGS[p]}>{values[p]}</{_CORE_TAGS[p]}>" for p in _CORE_PROPS if values.get(p))
+        return (
+            f"{XML_HEAD}<cp:coreProperties "
+            'xmlns:cp="http://schemas.openxmlformats.org/package/2006/metadata/core-properties" '
+            'xmlns:dc="http://purl.org/dc/elements/1.1/" xmlns:dcterms="http://purl.org/dc/terms/" '
+            'xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">'
+            f"{body}<cp:lastModifiedBy>docgen</cp:lastModifiedBy><dc:language>{lang}</dc:language>"
+            f'<dcterms:created xsi:type="dcterms:W3CDTF">{stamp}</dcterms:created>'
+            f'<dcterms:modified xsi:type="dcterms:W3CDTF">{stamp}</dcterms:modified>'
+            "</cp:coreProperties>"
+        ).encode("utf-8")
+
+    def _zip(self, replaced: dict[str, bytes], compresslevel: int) -> bytes:
+        buffer = io.BytesIO()
+        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED, compresslevel=compresslevel) as zf:
+            names = [m.filename for m in self.members]
+            if "docProps/core.xml" not in names:
+                names.append("docProps/core.xml")
+            for name in names:
+                info = zipfile.ZipInfo(name, ZIP_DATE)
+                info.compress_type = zipfile.ZIP_DEFLATED
+                info.external_attr = 0o644 << 16
+                zf.writestr(info, replaced.get(name, self.raw.get(name, b"")), compresslevel=compresslevel)
+        return buffer.getvalue()
+
+
+def _renumber_docpr(xml: str) -> str:
+    """Loops copy pictures; Word refuses a file whose drawing ids repeat."""
+    counter = iter(range(1001, 1_000_000))
+    return re.sub(r'(<wp:docPr\b[^>]*?\bid=")\d+', lambda m: f"{m.group(1)}{next(counter)}", xml)
+
+
+def _template_lineno(exc: BaseException) -> int | None:
+    tb, lineno = exc.__traceback__, None
+    while tb is not None:
+        if tb.tb_frame.f_code.co_filename == "<template>":
+            lineno = tb.tb_lineno
+        tb = tb.tb_next
+    return lineno
+
+
+def _template_error(exc: jinja2.TemplateError, template: str, part: str, source: str) -> TemplateError:
+    lineno = getattr(exc, "lineno", None) or _template_lineno(exc)
+    where = ", ".join(x for x in (_location(part), _near(source, lineno)) if x)
+    message = str(exc.message or exc) if isinstance(exc, jinja2.TemplateError) else str(exc)
+    if isinstance(exc, UndefinedError):
+        m = re.search(r"has no attribute '([^']+)'|'([^']+)' is undefined", message)
+        name = next((g for g in m.groups() if g), None) if m else None
+        message = f"unknown field '{name}'" if name else "a field the record does not have"
+    elif isinstance(exc, SecurityError):
+        message = "the template tries to reach something it may not use (blocked by the sandbox)"
+    elif isinstance(exc, TemplateSyntaxError):
+        message = f"template syntax error: {message}"
+    return TemplateError(message, template, where)
+
+
+def prepare(data: bytes, name: str) -> PreparedTemplate:
+    """Read and compile a .docx template, refusing anything that is not a sound Word file."""
+    try:
+        zf = zipfile.ZipFile(io.BytesIO(data))
+        members = zf.infolist()
+    except (zipfile.BadZipFile, ValueError, OSError):
+        raise TemplateError("not a Word document (.docx); it may be damaged, or an old .doc file", name) from None
+    names = {m.filename for m in members}
+    if "word/document.xml" not in names:
+        if "EncryptedPackage" in data[:4096].decode("latin-1") or data[:4] == b"\xd0\xcf\x11\xe0":
+            raise TemplateError("the file is password-protected or not a .docx; save it without a password", name)
+        raise TemplateError("not a Word document: it has no word/document.xml", name)
+    if any(m.flag_bits & 0x1 for m in members):
+        raise TemplateError("the file is encrypted; save it without a password", name)
+    if sum(m.file_size for m in members) > MAX_TEMPLATE_BYTES:
+        raise TemplateError("the file unpacks to more than 50 MB; is it really a letter template?", name)
+    raw: dict[str, bytes] = {}
+    try:
+        for m in members:
+            if m.is_dir():
+                continue
+            blob = zf.read(m)
+            if len(blob) > MAX_PART_BYTES and _RENDERED_PART.match(m.filename):
+                raise TemplateError(f"the part {m.filename} is larger than 20 MB", name)
+            raw[m.filename] = blob
+    except (zipfile.BadZipFile, zlib.error, EOFError, OSError):
+        raise TemplateError("the file is damaged (truncated or corrupt zip)", name) from None
+    prepared = PreparedTemplate(name=name, members=[m for m in members if not m.is_dir()], raw=raw)
+    _compile_parts(prepared)
+    return prepared
+
+
+def _compile_parts(prepared: PreparedTemplate) -> None:
+    from lxml import etree
+
+    env, tpl = environment(), _docxtpl()
+    parser = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False)
+    for part_name, blob in prepared.raw.items():
+        if not _RENDERED_PART.match(part_name):
+            continue
+        try:
+            root = etree.fromstring(blob, parser)
+        except etree.XMLSyntaxError:
+            raise TemplateError(f"{part_name} is not well-formed XML", prepared.name, _location(part_name)) from None
+        raw_text = blob.decode("utf-8", errors="replace")
+        text = etree.tostring(root, encoding="unicode")
+        source = re.sub(r"<w:p([ >])", r"\n<w:p\1", tpl.patch_xml(text))
+        try:
+            compiled = env.from_string(source)
+        except jinja2.TemplateError as exc:
+            raise _template_error(exc, prepared.name, part_name, source) from None
+        prepared.parts[part_name] = _Part(
+            part_name, source, compiled, bool(_NEEDS_TABLE_FIX.search(raw_text)), XML_HEAD
+        )
+    prepared.core = _compile_core(prepared)
+
+
+def _compile_core(prepared: PreparedTemplate) -> dict[str, jinja2.Template]:
+    """Title, subject, author… may hold Jinja too, as in docxtpl."""
+    from html import unescape
+
+    blob = prepared.raw.get("docProps/core.xml", b"").decode("utf-8", errors="replace")
+    env, compiled = environment(), {}
+    for prop in _CORE_PROPS:
+        m = re.search(rf"<{_CORE_TAGS[prop]}(?:\s[^>]*)?>(.*?)</{_CORE_TAGS[prop]}>", blob, re.S)
+        value = unescape(m.group(1)) if m else ""
+        try:
+            compiled[prop] = env.from_string(value)
+        except jinja2.TemplateError as exc:
+            raise TemplateError(
+                f"template syntax error in the document property '{prop}': {exc.message}", prepared.name
+            ) from None
+    return compiled
+
+
+@lru_cache(maxsize=64)
+def _prepared(path: str, mtime_ns: int, size: int) -> PreparedTemplate:
+    return prepare(Path(path).read_bytes(), path)
+
+
+def load_template(path: Path) -> PreparedTemplate:
+    """The prepared template at `path`, compiled once per process and per file version."""
+    try:
+        stat = path.stat()
+    except FileNotFoundError:
+        raise TemplateError("template file not found", str(path)) from None
+    except OSError as exc:
+        raise TemplateError(f"cannot read the template ({exc.strerror})", str(path)) from None
+    if not path.is_file():
+        raise TemplateError("not a file", str(path))
+    return _prepared(str(path), stat.st_mtime_ns, stat.st_size)
+
+
+def render_document(document: Document, template: Path, compresslevel: int = 6) -> bytes:
+    """A validated record merged into the template at `template`, as .docx bytes."""
+    return load_template(template).render(context(document), compresslevel)

@@ -1,0 +1,221 @@
+"""Parts every document shares: school, pupil, guardians, staff, the concern.
+
+An integration keeps one `case` object per pupil and sends it with every
+document, so the receipt, the assessment and the plan need no retyping.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from enum import Enum
+from typing import Annotated, Any, Iterator, Literal
+
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic_core import PydanticCustomError
+
+from ..errors import Issue
+from ..text import clean_line, clean_text
+
+LangCode = Literal["nb", "nn", "da"]
+
+
+def _line(value: str) -> str:
+    value = clean_line(value)
+    if not value:
+        raise PydanticCustomError("empty", "must not be empty")
+    return value
+
+
+def _text(value: str) -> str:
+    value = clean_text(value)
+    if not value:
+        raise PydanticCustomError("empty", "must not be empty")
+    return value
+
+
+def _blank_to_none(value: Any) -> Any:
+    if isinstance(value, str) and not value.strip():
+        return None
+    return value
+
+
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+def _email(value: str) -> str:
+    if not _EMAIL.match(value):
+        raise PydanticCustomError("email", "must be an e-mail address such as name@school.no")
+    return value
+
+
+Line = Annotated[str, Field(min_length=1, max_length=500), AfterValidator(_line)]
+"""One line: a name, a title. Line breaks become spaces."""
+
+Text = Annotated[str, Field(min_length=1, max_length=200_000), AfterValidator(_text)]
+"""Free text that keeps its line breaks and paragraphs."""
+
+OptLine = Annotated[Line | None, BeforeValidator(_blank_to_none)]
+OptText = Annotated[Text | None, BeforeValidator(_blank_to_none)]
+Email = Annotated[str, Field(max_length=320), AfterValidator(_email)]
+OptEmail = Annotated[Email | None, BeforeValidator(_blank_to_none)]
+
+
+_LABELS: dict[type, dict[str, dict[str, str]]] = {}
+
+
+class Choice(str, Enum):
+    """An enumerated value that knows how to say itself in each language."""
+
+    def label(self, lang: str) -> str:
+        return _LABELS[type(self)][self.value][lang]
+
+    def __str__(self) -> str:
+        return self.value
+
+
+def labelled(cls: type[Choice], labels: dict[str, dict[str, str]]) -> None:
+    """Register the per-language labels of a Choice enum; every member needs one."""
+    missing = {m.value for m in cls} - labels.keys()
+    if missing:
+        raise RuntimeError(f"{cls.__name__}: labels missing for {sorted(missing)}")
+    _LABELS[cls] = labels
+
+
+class Record(BaseModel):
+    """Strict base: a misspelt key is an error, not silently ignored."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        str_strip_whitespace=True,
+        validate_default=False,
+        use_enum_values=False,
+    )
+
+
+class School(Record):
+    name: Line = Field(description="The school's name as it appears in the letterhead.")
+    address: OptText = Field(None, description="Postal address, one line per address line.")
+    phone: OptLine = Field(None, description="The school's telephone number.")
+    email: OptEmail = Field(None, description="The school's e-mail address.")
+    web: OptLine = Field(None, description="The school's web address.")
+    municipality: OptLine = Field(None, description="Municipality (kommune) that owns the school.")
+    org_number: OptLine = Field(None, description="Organisation number (NO) or CVR/institution number (DK).")
+
+
+class Pupil(Record):
+    name: Line = Field(description="The pupil's full name.")
+    group: Line = Field(description="Class or group, e.g. '6B'.")
+    date_of_birth: dt.date | None = Field(None, description="Date of birth, YYYY-MM-DD.")
+
+
+class Staff(Record):
+    name: Line = Field(description="Full name.")
+    title: OptLine = Field(None, description="Role, e.g. 'kontaktlærer', 'rektor', 'AKT-lærer'.")
+    email: OptEmail = Field(None, description="E-mail address.")
+    phone: OptLine = Field(None, description="Telephone number.")
+
+
+class Guardian(Record):
+    name: Line = Field(description="Full name.")
+    relation: OptLine = Field(None, description="Relation to the pupil, e.g. 'mor', 'far', 'verge'.")
+    email: OptEmail = Field(None, description="E-mail address.")
+    phone: OptLine = Field(None, description="Telephone number.")
+
+
+class Channel(Choice):
+    PHONE = "phone"
+    EMAIL = "email"
+    IN_PERSON = "in_person"
+    MEETING = "meeting"
+    LETTER = "letter"
+    DIGITAL = "digital"
+    OTHER = "other"
+
+
+labelled(
+    Channel,
+    {
+        "phone": {"nb": "telefon", "nn": "telefon", "da": "telefon"},
+        "email": {"nb": "e-post", "nn": "e-post", "da": "e-mail"},
+        "in_person": {"nb": "personlig oppmøte", "nn": "personleg oppmøte", "da": "personlig henvendelse"},
+        "meeting": {"nb": "møte", "nn": "møte", "da": "møde"},
+        "letter": {"nb": "brev", "nn": "brev", "da": "brev"},
+        "digital": {"nb": "digitalt skjema eller melding", "nn": "digitalt skjema eller melding", "da": "digital formular eller besked"},
+        "other": {"nb": "annen kanal", "nn": "anna kanal", "da": "anden kanal"},
+    },
+)
+
+
+class Reporter(Choice):
+    PUPIL = "pupil"
+    GUARDIANS = "guardians"
+    STAFF = "staff"
+    OTHER_PUPIL = "other_pupil"
+    OTHER = "other"
+
+
+labelled(
+    Reporter,
+    {
+        "pupil": {"nb": "eleven selv", "nn": "eleven sjølv", "da": "eleven selv"},
+        "guardians": {"nb": "foresatte", "nn": "føresette", "da": "forældrene"},
+        "staff": {"nb": "en ansatt ved skolen", "nn": "ein tilsett ved skulen", "da": "en medarbejder på skolen"},
+        "other_pupil": {"nb": "en medelev", "nn": "ein medelev", "da": "en anden elev"},
+        "other": {"nb": "andre", "nn": "andre", "da": "andre"},
+    },
+)
+
+
+class Concern(Record):
+    """How the school came to know: the start of every deadline."""
+
+    received_date: dt.date = Field(description="The date the concern reached the school, YYYY-MM-DD.")
+    channel: Channel = Field(description="How it arrived.")
+    reported_by: Reporter = Field(description="Who raised the concern.")
+    received_by: Staff = Field(description="The staff member who received it first.")
+    school_aware_date: dt.date | None = Field(
+        None,
+        description=(
+            "The day any employee first learned of the problem, if earlier than received_date. "
+            "Danish deadlines run from this day."
+        ),
+    )
+    rector_informed_date: dt.date | None = Field(
+        None,
+        description=(
+            "The day the rector (head teacher) was told. In Norway the case may go to the "
+            "Statsforvalter five working days after this."
+        ),
+    )
+    summary: OptText = Field(None, description="What the concern is about, in a few sentences.")
+
+    @property
+    def start_date(self) -> dt.date:
+        """The day the clock starts: the earliest the school knew."""
+        return min(d for d in (self.received_date, self.school_aware_date) if d is not None)
+
+
+class Case(Record):
+    """Everything about one pupil's case that several documents share."""
+
+    reference: OptLine = Field(None, description="Case or archive number, e.g. '2026/0412'.")
+    pupil: Pupil
+    guardians: list[Guardian] = Field(default_factory=list, description="Parents or guardians.")
+    concern: Concern
+
+
+class Document(Record):
+    """Fields every document record has, whatever its type."""
+
+    type: str
+    lang: LangCode = Field(description="Written language: 'nb' Bokmål, 'nn' Nynorsk, 'da' Danish.")
+    document_date: dt.date = Field(
+        default_factory=dt.date.today,
+        description="The date the document carries; today if left out.",
+    )
+    school: School
+
+    def rules(self) -> Iterator[Issue]:
+        """Cross-field checks a caseworker would want caught (errors and warnings)."""
+        return iter(())

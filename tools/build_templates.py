@@ -1,0 +1,433 @@
+#!/usr/bin/env python3
+"""Build the Word templates in templates/<lang>/ from their readable source.
+
+Each `templates/<lang>/<type>.md` becomes `templates/<lang>/<type>.docx`. The
+.docx files are committed so schools can open them in Word; this script is the
+reviewable truth, and a test fails when the two drift apart.
+
+The .docx is written as plain OOXML rather than through python-docx, whose
+default template carries ~790 KB of unused styles into every document.
+
+Source format
+-------------
+A front-matter block between `---` lines sets document properties and the
+page header and footer (each may repeat `header:` / `footer:` for more lines):
+
+    ---
+    title: Aktivitetsplan for {{ case.pupil.name }}
+    subject: ...
+    author: {{ school.name }}
+    header: Unntatt offentlighet ...
+    footer: Side {PAGE} av {NUMPAGES}
+    ---
+
+Then blocks separated by blank lines:
+
+    # Title                 document title (style Title)
+    ## Heading              Heading 1;  ### Heading 2;  #### Heading 3
+    - item                  a bulleted list item (one per line)
+    > text                  a notice box (style Notice)
+    {%p for x in xs %}      a Jinja tag on a paragraph of its own (docxtpl)
+    | a | b |               a table; a `|---|------|` line under the first row
+    |---|------|            makes it a repeated header row and sets relative
+    | c | d |               column widths by the number of dashes
+    plain text              a paragraph; lines of one block are joined
+
+Inline: **bold**, *italic*. `{PAGE}` and `{NUMPAGES}` become page-number fields,
+`{TAB}` a tab (header and footer have a right-aligned tab stop).
+Table rows may hold docxtpl's `{%tr ... %}` tags.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from xml.sax.saxutils import escape
+
+ROOT = Path(__file__).resolve().parent.parent
+TEMPLATES = ROOT / "templates"
+LANG_TAGS = {"nb": "nb-NO", "nn": "nn-NO", "da": "da-DK"}
+ZIP_DATE = (1980, 1, 1, 0, 0, 0)
+
+W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+R = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+PKG_R = "http://schemas.openxmlformats.org/package/2006/relationships"
+XML_HEAD = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+
+# A4 with 2 cm margins, in twentieths of a point.
+PAGE_W, PAGE_H, MARGIN = 11906, 16838, 1134
+TEXT_W = PAGE_W - 2 * MARGIN
+FONT = "Arial"
+ACCENT = "1F3864"
+
+
+@dataclass
+class Source:
+    props: dict[str, str] = field(default_factory=dict)
+    header: list[str] = field(default_factory=list)
+    footer: list[str] = field(default_factory=list)
+    blocks: list[list[str]] = field(default_factory=list)
+
+
+def parse(text: str) -> Source:
+    src = Source()
+    lines = text.splitlines()
+    if lines and lines[0].strip() == "---":
+        end = lines.index("---", 1)
+        for line in lines[1:end]:
+            key, _, value = line.partition(":")
+            key, value = key.strip(), value.strip()
+            if key == "header":
+                src.header.append(value)
+            elif key == "footer":
+                src.footer.append(value)
+            elif key:
+                src.props[key] = value
+        lines = lines[end + 1 :]
+    block: list[str] = []
+    for line in lines + [""]:
+        if line.strip():
+            block.append(line.rstrip())
+        elif block:
+            src.blocks.append(block)
+            block = []
+    return src
+
+
+# ---------------------------------------------------------------- inline text
+
+_INLINE = re.compile(r"(\{\{.*?\}\}|\{%.*?%\}|\{#.*?#\}|\{PAGE\}|\{NUMPAGES\}|\{TAB\}|\*\*|\*)")
+
+
+def runs(text: str) -> str:
+    """Inline markup to runs; Jinja tags always stay whole inside one run."""
+    out: list[str] = []
+    bold = italic = False
+    for token in _INLINE.split(text):
+        if not token:
+            continue
+        if token == "**":
+            bold = not bold
+        elif token == "*":
+            italic = not italic
+        elif token == "{TAB}":
+            out.append(f"<w:r>{_rpr(bold, italic)}<w:tab/></w:r>")
+        elif token in ("{PAGE}", "{NUMPAGES}"):
+            name = token.strip("{}")
+            out.append(
+                f'<w:fldSimple w:instr=" {name} "><w:r>{_rpr(bold, italic)}<w:t>1</w:t></w:r></w:fldSimple>'
+            )
+        else:
+            out.append(f'<w:r>{_rpr(bold, italic)}<w:t xml:space="preserve">{escape(token)}</w:t></w:r>')
+    return "".join(out)
+
+
+def _rpr(bold: bool, italic: bool) -> str:
+    inner = ("<w:b/><w:bCs/>" if bold else "") + ("<w:i/><w:iCs/>" if italic else "")
+    return f"<w:rPr>{inner}</w:rPr>" if inner else ""
+
+
+def paragraph(text: str, style: str | None = None) -> str:
+    ppr = f'<w:pPr><w:pStyle w:val="{style}"/></w:pPr>' if style else ""
+    return f"<w:p>{ppr}{runs(text)}</w:p>"
+
+
+# ---------------------------------------------------------------- blocks
+
+_HEADINGS = {"#": "Title", "##": "Heading1", "###": "Heading2", "####": "Heading3"}
+_SEPARATOR = re.compile(r"^\|(\s*-+\s*\|)+$")
+
+
+def block_xml(block: list[str]) -> str:
+    first = block[0]
+    if first.startswith("|"):
+        return table(block)
+    if first.startswith("{%p") or first.startswith("{%tr"):
+        return "".join(paragraph(line) for line in block)
+    m = re.match(r"^(#{1,4}) (.*)$", first)
+    if m:
+        return paragraph(" ".join([m.group(2), *block[1:]]), _HEADINGS[m.group(1)])
+    if first.startswith("- "):
+        return "".join(paragraph(line[2:], "ListBullet") for line in block)
+    if first.startswith("> "):
+        return "".join(paragraph(line[2:], "Notice") for line in block)
+    return paragraph(" ".join(block))
+
+
+_CELL = re.compile(r"((?:\{\{.*?\}\}|\{%.*?%\}|[^|])*)\|")
+
+
+def _cells(line: str) -> list[str]:
+    """Cells of a table line; a `|` inside a Jinja tag is a filter, not a border."""
+    line = line.strip()
+    return [c.strip() for c in _CELL.findall(line[1:] if line.startswith("|") else line)]
+
+
+def table(block: list[str]) -> str:
+    rows = [_cells(line) for line in block if not _SEPARATOR.match(line)]
+    header = len(block) > 1 and bool(_SEPARATOR.match(block[1]))
+    ncols = max(len(r) for r in rows)
+    if header:
+        weights = [len(c.strip()) for c in block[1].strip().strip("|").split("|")]
+    else:
+        weights = [3, 7] if ncols == 2 else [1] * ncols
+    total = sum(weights)
+    widths = [TEXT_W * w // total for w in weights]
+    grid = "".join(f'<w:gridCol w:w="{w}"/>' for w in widths)
+    look = '<w:tblLook w:val="04A0" w:firstRow="1" w:lastRow="0" w:firstColumn="0" w:lastColumn="0" w:noHBand="1" w:noVBand="1"/>'
+    if not header:
+        look = '<w:tblLook w:val="0080" w:firstRow="0" w:lastRow="0" w:firstColumn="1" w:lastColumn="0" w:noHBand="1" w:noVBand="1"/>'
+    out = [
+        "<w:tbl><w:tblPr>",
+        '<w:tblStyle w:val="DocgenTable"/>',
+        f'<w:tblW w:w="{TEXT_W}" w:type="dxa"/><w:tblLayout w:type="fixed"/>',
+        look,
+        f"</w:tblPr><w:tblGrid>{grid}</w:tblGrid>",
+    ]
+    for i, row in enumerate(rows):
+        row = row + [""] * (ncols - len(row))
+        trpr = "<w:trPr><w:tblHeader/></w:trPr>" if header and i == 0 else ""
+        cells = "".join(
+            f'<w:tc><w:tcPr><w:tcW w:w="{w}" w:type="dxa"/></w:tcPr>{paragraph(text)}</w:tc>'
+            for text, w in zip(row, widths)
+        )
+        out.append(f"<w:tr>{trpr}{cells}</w:tr>")
+    out.append("</w:tbl>")
+    # Word needs a paragraph between two tables and after a table at the end.
+    out.append('<w:p><w:pPr><w:pStyle w:val="Spacer"/></w:pPr></w:p>')
+    return "".join(out)
+
+
+# ---------------------------------------------------------------- parts
+
+
+def document_xml(src: Source) -> str:
+    body = "".join(block_xml(b) for b in src.blocks)
+    sect = (
+        "<w:sectPr>"
+        '<w:headerReference w:type="default" r:id="rIdHeader1"/>'
+        '<w:footerReference w:type="default" r:id="rIdFooter1"/>'
+        f'<w:pgSz w:w="{PAGE_W}" w:h="{PAGE_H}"/>'
+        f'<w:pgMar w:top="{MARGIN}" w:right="{MARGIN}" w:bottom="{MARGIN}" w:left="{MARGIN}" '
+        'w:header="567" w:footer="567" w:gutter="0"/>'
+        "</w:sectPr>"
+    )
+    return f'{XML_HEAD}<w:document xmlns:w="{W}" xmlns:r="{R}"><w:body>{body}{sect}</w:body></w:document>'
+
+
+def header_footer_xml(tag: str, lines: list[str], style: str) -> str:
+    paras = "".join(paragraph(line, style) for line in lines) or f'<w:p><w:pPr><w:pStyle w:val="{style}"/></w:pPr></w:p>'
+    return f'{XML_HEAD}<w:{tag} xmlns:w="{W}" xmlns:r="{R}">{paras}</w:{tag}>'
+
+
+def styles_xml(lang_tag: str) -> str:
+    def pstyle(sid: str, name: str, ppr: str = "", rpr: str = "", extra: str = "") -> str:
+        return (
+            f'<w:style w:type="paragraph" w:styleId="{sid}"><w:name w:val="{name}"/>'
+            f'<w:basedOn w:val="Normal"/><w:next w:val="Normal"/>{extra}<w:qFormat/>'
+            f"<w:pPr>{ppr}</w:pPr><w:rPr>{rpr}</w:rPr></w:style>"
+        )
+
+    color = f'<w:color w:val="{ACCENT}"/>'
+    border = '<w:top w:val="single" w:sz="4" w:space="0" w:color="8EA9DB"/>'
+    cell_borders = "".join(
+        f'<w:{side} w:val="single" w:sz="4" w:space="0" w:color="8EA9DB"/>'
+        for side in ("top", "left", "bottom", "right", "insideH", "insideV")
+    )
+    return (
+        f'{XML_HEAD}<w:styles xmlns:w="{W}">'
+        "<w:docDefaults><w:rPrDefault><w:rPr>"
+        f'<w:rFonts w:ascii="{FONT}" w:hAnsi="{FONT}" w:eastAsia="{FONT}" w:cs="{FONT}"/>'
+        '<w:sz w:val="21"/><w:szCs w:val="21"/>'
+        f'<w:lang w:val="{lang_tag}" w:eastAsia="{lang_tag}" w:bidi="ar-SA"/>'
+        "</w:rPr></w:rPrDefault>"
+        '<w:pPrDefault><w:pPr><w:spacing w:after="120" w:line="264" w:lineRule="auto"/></w:pPr></w:pPrDefault>'
+        "</w:docDefaults>"
+        '<w:style w:type="paragraph" w:default="1" w:styleId="Normal"><w:name w:val="Normal"/><w:qFormat/></w:style>'
+        '<w:style w:type="character" w:default="1" w:styleId="DefaultParagraphFont">'
+        '<w:name w:val="Default Paragraph Font"/><w:uiPriority w:val="1"/><w:semiHidden/></w:style>'
+        + pstyle("Title", "Title", '<w:spacing w:after="240"/>', f'<w:b/><w:bCs/>{color}<w:sz w:val="40"/><w:szCs w:val="40"/>')
+        + pstyle(
+            "Heading1", "heading 1",
+            f'<w:keepNext/><w:keepLines/><w:pBdr><w:bottom w:val="single" w:sz="4" w:space="1" w:color="{ACCENT}"/></w:pBdr>'
+            '<w:spacing w:before="360" w:after="120"/><w:outlineLvl w:val="0"/>',
+            f'<w:b/><w:bCs/>{color}<w:sz w:val="28"/><w:szCs w:val="28"/>',
+        )
+        + pstyle(
+            "Heading2", "heading 2",
+            '<w:keepNext/><w:keepLines/><w:spacing w:before="240" w:after="80"/><w:outlineLvl w:val="1"/>',
+            f'<w:b/><w:bCs/>{color}<w:sz w:val="24"/><w:szCs w:val="24"/>',
+        )
+        + pstyle(
+            "Heading3", "heading 3",
+            '<w:keepNext/><w:keepLines/><w:spacing w:before="200" w:after="60"/><w:outlineLvl w:val="2"/>',
+            "<w:b/><w:bCs/><w:i/><w:iCs/>",
+        )
+        + pstyle("ListBullet", "List Bullet", '<w:numPr><w:ilvl w:val="0"/><w:numId w:val="1"/></w:numPr><w:spacing w:after="60"/>')
+        + pstyle(
+            "Notice", "Notice",
+            f'<w:pBdr>{border.replace("top", "left")}</w:pBdr><w:shd w:val="clear" w:color="auto" w:fill="EEF2F8"/>'
+            '<w:ind w:left="113" w:right="113"/>',
+            '<w:sz w:val="19"/><w:szCs w:val="19"/>',
+        )
+        + pstyle("Spacer", "Spacer", '<w:spacing w:after="0" w:line="120" w:lineRule="exact"/>', '<w:sz w:val="8"/>')
+        + pstyle(
+            "Header", "header",
+            f'<w:tabs><w:tab w:val="right" w:pos="{TEXT_W}"/></w:tabs><w:spacing w:after="0"/>',
+            '<w:color w:val="595959"/><w:sz w:val="16"/><w:szCs w:val="16"/>',
+        )
+        + pstyle(
+            "Footer", "footer",
+            f'<w:tabs><w:tab w:val="right" w:pos="{TEXT_W}"/></w:tabs><w:spacing w:after="0"/>',
+            '<w:color w:val="595959"/><w:sz w:val="16"/><w:szCs w:val="16"/>',
+        )
+        + '<w:style w:type="table" w:default="1" w:styleId="TableNormal"><w:name w:val="Normal Table"/>'
+        '<w:uiPriority w:val="99"/><w:semiHidden/><w:tblPr><w:tblInd w:w="0" w:type="dxa"/>'
+        '<w:tblCellMar><w:top w:w="0" w:type="dxa"/><w:left w:w="108" w:type="dxa"/>'
+        '<w:bottom w:w="0" w:type="dxa"/><w:right w:w="108" w:type="dxa"/></w:tblCellMar></w:tblPr></w:style>'
+        '<w:style w:type="table" w:styleId="DocgenTable"><w:name w:val="Docgen Table"/><w:basedOn w:val="TableNormal"/>'
+        '<w:pPr><w:spacing w:before="40" w:after="40"/></w:pPr>'
+        f"<w:tblPr><w:tblBorders>{cell_borders}</w:tblBorders>"
+        '<w:tblCellMar><w:left w:w="85" w:type="dxa"/><w:right w:w="85" w:type="dxa"/></w:tblCellMar></w:tblPr>'
+        '<w:tblStylePr w:type="firstRow"><w:rPr><w:b/><w:bCs/></w:rPr>'
+        '<w:tcPr><w:shd w:val="clear" w:color="auto" w:fill="D9E2F3"/></w:tcPr></w:tblStylePr>'
+        '<w:tblStylePr w:type="firstCol"><w:rPr><w:b/><w:bCs/></w:rPr>'
+        '<w:tcPr><w:shd w:val="clear" w:color="auto" w:fill="F2F5FA"/></w:tcPr></w:tblStylePr>'
+        "</w:style></w:styles>"
+    )
+
+
+def numbering_xml() -> str:
+    return (
+        f'{XML_HEAD}<w:numbering xmlns:w="{W}">'
+        '<w:abstractNum w:abstractNumId="0"><w:multiLevelType w:val="singleLevel"/>'
+        '<w:lvl w:ilvl="0"><w:start w:val="1"/><w:numFmt w:val="bullet"/><w:lvlText w:val="•"/>'
+        '<w:lvlJc w:val="left"/><w:pPr><w:ind w:left="360" w:hanging="360"/></w:pPr></w:lvl>'
+        "</w:abstractNum>"
+        '<w:num w:numId="1"><w:abstractNumId w:val="0"/></w:num></w:numbering>'
+    )
+
+
+def settings_xml(lang_tag: str) -> str:
+    return (
+        f'{XML_HEAD}<w:settings xmlns:w="{W}">'
+        '<w:defaultTabStop w:val="708"/><w:characterSpacingControl w:val="doNotCompress"/>'
+        '<w:compat><w:compatSetting w:name="compatibilityMode" w:uri="http://schemas.microsoft.com/office/word" w:val="15"/></w:compat>'
+        f'<w:themeFontLang w:val="{lang_tag}"/>'
+        "</w:settings>"
+    )
+
+
+def core_xml(src: Source, lang_tag: str) -> str:
+    p = src.props
+    return (
+        f"{XML_HEAD}<cp:coreProperties "
+        'xmlns:cp="http://schemas.openxmlformats.org/package/2006/metadata/core-properties" '
+        'xmlns:dc="http://purl.org/dc/elements/1.1/" xmlns:dcterms="http://purl.org/dc/terms/" '
+        'xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">'
+        f"<dc:title>{escape(p.get('title', ''))}</dc:title>"
+        f"<dc:subject>{escape(p.get('subject', ''))}</dc:subject>"
+        f"<dc:creator>{escape(p.get('author', ''))}</dc:creator>"
+        f"<cp:keywords>{escape(p.get('keywords', ''))}</cp:keywords>"
+        f"<dc:description>{escape(p.get('comments', ''))}</dc:description>"
+        f"<dc:language>{lang_tag}</dc:language>"
+        '<dcterms:created xsi:type="dcterms:W3CDTF">2026-01-01T00:00:00Z</dcterms:created>'
+        '<dcterms:modified xsi:type="dcterms:W3CDTF">2026-01-01T00:00:00Z</dcterms:modified>'
+        "</cp:coreProperties>"
+    )
+
+
+def app_xml() -> str:
+    return (
+        f'{XML_HEAD}<Properties xmlns="http://schemas.openxmlformats.org/officeDocument/2006/extended-properties">'
+        "<Application>docgen</Application><DocSecurity>0</DocSecurity></Properties>"
+    )
+
+
+CONTENT_TYPES = (
+    f'{XML_HEAD}<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+    '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
+    '<Default Extension="xml" ContentType="application/xml"/>'
+    '<Default Extension="png" ContentType="image/png"/>'
+    '<Default Extension="jpeg" ContentType="image/jpeg"/>'
+    '<Override PartName="/word/document.xml" ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"/>'
+    '<Override PartName="/word/styles.xml" ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.styles+xml"/>'
+    '<Override PartName="/word/settings.xml" ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.settings+xml"/>'
+    '<Override PartName="/word/numbering.xml" ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.numbering+xml"/>'
+    '<Override PartName="/word/header1.xml" ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.header+xml"/>'
+    '<Override PartName="/word/footer1.xml" ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.footer+xml"/>'
+    '<Override PartName="/docProps/core.xml" ContentType="application/vnd.openxmlformats-package.core-properties+xml"/>'
+    '<Override PartName="/docProps/app.xml" ContentType="application/vnd.openxmlformats-officedocument.extended-properties+xml"/>'
+    "</Types>"
+)
+
+ROOT_RELS = (
+    f'{XML_HEAD}<Relationships xmlns="{PKG_R}">'
+    '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="word/document.xml"/>'
+    '<Relationship Id="rId2" Type="http://schemas.openxmlformats.org/package/2006/relationships/metadata/core-properties" Target="docProps/core.xml"/>'
+    '<Relationship Id="rId3" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/extended-properties" Target="docProps/app.xml"/>'
+    "</Relationships>"
+)
+
+DOCUMENT_RELS = (
+    f'{XML_HEAD}<Relationships xmlns="{PKG_R}">'
+    f'<Relationship Id="rIdStyles" Type="{R}/styles" Target="styles.xml"/>'
+    f'<Relationship Id="rIdSettings" Type="{R}/settings" Target="settings.xml"/>'
+    f'<Relationship Id="rIdNumbering" Type="{R}/numbering" Target="numbering.xml"/>'
+    f'<Relationship Id="rIdHeader1" Type="{R}/header" Target="header1.xml"/>'
+    f'<Relationship Id="rIdFooter1" Type="{R}/footer" Target="footer1.xml"/>'
+    "</Relationships>"
+)
+
+
+def parts(source_text: str, lang: str) -> dict[str, bytes]:
+    """Every part of the .docx, in the order they are written."""
+    src = parse(source_text)
+    tag = LANG_TAGS[lang]
+    text = {
+        "[Content_Types].xml": CONTENT_TYPES,
+        "_rels/.rels": ROOT_RELS,
+        "docProps/core.xml": core_xml(src, tag),
+        "docProps/app.xml": app_xml(),
+        "word/document.xml": document_xml(src),
+        "word/_rels/document.xml.rels": DOCUMENT_RELS,
+        "word/styles.xml": styles_xml(tag),
+        "word/settings.xml": settings_xml(tag),
+        "word/numbering.xml": numbering_xml(),
+        "word/header1.xml": header_footer_xml("hdr", src.header, "Header"),
+        "word/footer1.xml": header_footer_xml("ftr", src.footer, "Footer"),
+    }
+    return {name: value.encode("utf-8") for name, value in text.items()}
+
+
+def build(source: Path) -> bytes:
+    import io
+
+    lang = source.parent.name
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as zf:
+        for name, data in parts(source.read_text(encoding="utf-8"), lang).items():
+            info = zipfile.ZipInfo(name, ZIP_DATE)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.external_attr = 0o644 << 16
+            zf.writestr(info, data)
+    return buffer.getvalue()
+
+
+def sources(root: Path = TEMPLATES) -> list[Path]:
+    return sorted(p for p in root.glob("*/*.md") if p.parent.name in LANG_TAGS)
+
+
+def main(argv: list[str]) -> int:
+    for source in sources():
+        target = source.with_suffix(".docx")
+        target.write_bytes(build(source))
+        print(f"built {target.relative_to(ROOT)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
