@@ -98,6 +98,8 @@ def _finalize(ctx: Context, value: Any) -> Any:
     """How each `{{ value }}` prints."""
     if value is None:
         return ""
+    if isinstance(value, jinja2.Undefined):
+        value._fail_with_undefined_error()
     if isinstance(value, Markup):
         return value
     if isinstance(value, bool):

@@ -149,6 +149,8 @@ def _message(error: Mapping[str, Any], model: type[BaseModel]) -> str:
 
 def resolve_type(data: Mapping[str, Any], type_name: str | None) -> str:
     declared = data.get("type")
+    if type_name:
+        doctype(type_name)
     if type_name and declared and declared != type_name:
         raise InputError(f"the record is a '{declared}' but '{type_name}' was asked for")
     name = type_name or declared

@@ -177,9 +177,9 @@ def table(block: list[str]) -> str:
     total = sum(weights)
     widths = [TEXT_W * w // total for w in weights]
     grid = "".join(f'<w:gridCol w:w="{w}"/>' for w in widths)
-    look = '<w:tblLook w:val="04A0" w:firstRow="1" w:lastRow="0" w:firstColumn="0" w:lastColumn="0" w:noHBand="1" w:noVBand="1"/>'
+    look = '<w:tblLook w:val="0620" w:firstRow="1" w:lastRow="0" w:firstColumn="0" w:lastColumn="0" w:noHBand="1" w:noVBand="1"/>'
     if not header:
-        look = '<w:tblLook w:val="0080" w:firstRow="0" w:lastRow="0" w:firstColumn="1" w:lastColumn="0" w:noHBand="1" w:noVBand="1"/>'
+        look = '<w:tblLook w:val="0680" w:firstRow="0" w:lastRow="0" w:firstColumn="1" w:lastColumn="0" w:noHBand="1" w:noVBand="1"/>'
     out = [
         "<w:tbl><w:tblPr>",
         '<w:tblStyle w:val="DocgenTable"/>',

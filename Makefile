@@ -1,0 +1,42 @@
+# The two commands in the README:
+#   make demo   set up .venv and render every bundled example into out/
+#   make test   set up .venv and run the tests against the installed package
+# Both install docgen non-editably, as users get it, so a file missing from
+# the wheel fails here and not on a school's machine.
+
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+EXAMPLES := $(sort $(wildcard examples/*.json))
+
+.PHONY: demo test install templates schemas bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+install: $(BIN)/python
+	$(BIN)/python -m pip install --quiet --force-reinstall --no-deps .
+	$(BIN)/python -m pip install --quiet '.[test]'
+
+demo: install
+	@mkdir -p out
+	@for f in $(EXAMPLES); do $(BIN)/docgen render "$$f" -o out/ --force || exit 1; done
+	@echo "Rendered $(words $(EXAMPLES)) documents into out/"
+
+test: install
+	DOCGEN_EXPECT_INSTALLED=1 $(BIN)/pytest
+
+# Maintainers: rebuild the .docx templates from templates/<lang>/*.md and the
+# JSON Schemas from the models, then commit the results.
+templates: $(BIN)/python
+	$(BIN)/python tools/build_templates.py
+
+schemas: install
+	$(BIN)/docgen schema
+
+bench: install
+	$(BIN)/python bench/render_speed.py
+
+clean:
+	rm -rf $(VENV) out build dist

@@ -1,0 +1,254 @@
+"""The `docgen` command: a thin layer over the Python API.
+
+Only click is imported at start-up; each command imports what it needs, so
+`docgen --help` stays fast. Every failure is one message on stderr and exit 1
+(2 for a usage error); `--debug` shows the traceback instead.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any, NoReturn
+
+import click
+
+LANGS = ("nb", "nn", "da")
+EXIT_OK, EXIT_FAIL, EXIT_USAGE = 0, 1, 2
+
+EPILOG = """\b
+Exit codes: 0 ok, 1 bad input or a failed render, 2 wrong use of the command.
+Start with `docgen example activity_plan --lang nb > plan.json`, edit it,
+then `docgen render plan.json -o plan.docx`.
+"""
+
+
+class DocgenGroup(click.Group):
+    """Turns docgen's own errors into one clear line, never a traceback."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        from .errors import DocgenError
+
+        try:
+            return super().invoke(ctx)
+        except DocgenError as exc:
+            if ctx.meta.get("docgen.debug"):
+                raise
+            _fail(str(exc))
+        except (click.exceptions.Exit, click.ClickException, click.Abort):
+            raise
+        except KeyboardInterrupt:
+            click.echo("docgen: interrupted", err=True)
+            sys.exit(130)
+        except Exception as exc:
+            if ctx.meta.get("docgen.debug"):
+                raise
+            _fail(f"internal error ({type(exc).__name__}); run again with --debug to see where")
+
+
+def _fail(message: str) -> NoReturn:
+    click.echo(f"docgen: error: {message}", err=True)
+    sys.exit(EXIT_FAIL)
+
+
+def _warn(message: str) -> None:
+    click.echo(f"docgen: warning: {message}", err=True)
+
+
+@click.group(cls=DocgenGroup, epilog=EPILOG, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="docgen", prog_name="docgen")
+@click.option("--debug", is_flag=True, help="Show the full traceback when something fails.")
+@click.pass_context
+def cli(ctx: click.Context, debug: bool) -> None:
+    """Turn validated case records (JSON) into the Word documents Norwegian and
+    Danish schools must write when a pupil is not safe at school.
+
+    Each record is a JSON object naming its document "type" and language
+    ("lang": nb Bokmål, nn Nynorsk, da Danish). Records are checked before
+    anything is written; errors name the field, e.g. measures[2].evaluation_date.
+    """
+    ctx.meta["docgen.debug"] = debug
+
+
+def _read(path: str) -> tuple[bytes, str]:
+    """The bytes of INPUT ('-' is standard input) and a name for messages."""
+    from .errors import InputError
+
+    if path == "-":
+        return sys.stdin.buffer.read(), "<stdin>"
+    p = Path(path)
+    try:
+        return p.read_bytes(), path
+    except FileNotFoundError:
+        raise InputError(f"{path}: file not found") from None
+    except IsADirectoryError:
+        raise InputError(f"{path}: is a folder, not a JSON file") from None
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read ({(exc.strerror or str(exc)).lower()})") from None
+
+
+def _print_issues(source: str, errors: list, warnings: list) -> None:
+    for issue in warnings:
+        _warn(f"{source}: {issue}")
+    for issue in errors:
+        click.echo(f"docgen: error: {source}: {issue}", err=True)
+
+
+@cli.command(epilog=EPILOG)
+@click.argument("args", nargs=-1, metavar="[TYPE] INPUT", required=True)
+@click.option("-o", "--output", required=True, metavar="OUT",
+              help="The .docx to write; a folder (file named after INPUT); '-' for standard output.")
+@click.option("--lang", type=click.Choice(LANGS), help="Language to write in; overrides the record's \"lang\".")
+@click.option("--template", type=click.Path(dir_okay=False, path_type=Path),
+              help="Use this .docx template instead of the built-in one.")
+@click.option("--force", is_flag=True, help="Replace OUT if it exists.")
+def render(args: tuple[str, ...], output: str, lang: str | None, template: Path | None, force: bool) -> None:
+    """Render one record into a Word document.
+
+    INPUT is a JSON file ('-' reads standard input). TYPE is optional when the
+    record names its own "type"; if both are given they must agree.
+
+    \b
+    Examples:
+      docgen render examples/activity_plan.nb.json -o plan.docx
+      docgen render activity_plan case.json --lang nn -o out/
+      cat case.json | docgen render - -o - > plan.docx
+
+    The file is written to a temporary name and moved into place only when
+    complete, so a failure never leaves half a document. An existing OUT is
+    never replaced without --force.
+    """
+    if len(args) > 2:
+        raise click.UsageError("expected [TYPE] INPUT; got more arguments")
+    type_name, input_path = (None, args[0]) if len(args) == 1 else args
+    if output == "-" and sys.stdout.isatty():
+        raise click.UsageError("refusing to write a Word file to the terminal; redirect it or give -o FILE")
+
+    from .api import render_validated
+    from .errors import RecordError
+    from .output import write_file
+    from .records import validate
+
+    data, source = _read(input_path)
+    report = validate(data, type=type_name, lang=lang, source=source)
+    _print_issues(source, report.errors, report.warnings)
+    if not report.ok:
+        raise RecordError(report.errors, source)
+    document = report.document
+    assert document is not None
+    content = render_validated(document, template)
+
+    if output == "-":
+        sys.stdout.buffer.write(content)
+        sys.stdout.buffer.flush()
+        return
+    target = Path(output)
+    if target.is_dir():
+        stem = Path(input_path).stem if input_path != "-" else f"{document.type}.{document.lang}"
+        target = target / f"{stem}.docx"
+    write_file(content, target, force=force)
+    click.echo(f"docgen: wrote {target}", err=True)
+
+
+@cli.command(epilog=EPILOG)
+@click.argument("inputs", nargs=-1, required=True, metavar="INPUT...")
+@click.option("--type", "type_name", metavar="TYPE", help="Document type, for records that do not name one.")
+@click.option("--lang", type=click.Choice(LANGS), help="Check as this language (rules differ by country).")
+def validate(inputs: tuple[str, ...], type_name: str | None, lang: str | None) -> None:
+    """Check records without writing anything.
+
+    Prints every error and warning with its field path; exit 1 if any record
+    has an error. Warnings (e.g. an evaluation more than six weeks after the
+    start of a Norwegian measure) do not fail the check.
+    """
+    from .errors import DocgenError
+    from .records import validate as check
+
+    failed = False
+    for path in inputs:
+        try:
+            data, source = _read(path)
+            report = check(data, type=type_name, lang=lang, source=source)
+        except DocgenError as exc:
+            click.echo(f"docgen: error: {exc}", err=True)
+            failed = True
+            continue
+        _print_issues(source, report.errors, report.warnings)
+        failed |= not report.ok
+        if report.ok:
+            note = f" ({len(report.warnings)} warning{'s' if len(report.warnings) != 1 else ''})" if report.warnings else ""
+            click.echo(f"{source}: ok{note}")
+    if failed:
+        sys.exit(EXIT_FAIL)
+
+
+@cli.command(epilog=EPILOG)
+@click.argument("type_name", required=False, metavar="[TYPE]")
+@click.option("--dir", "directory", default="schemas", show_default=True, type=click.Path(file_okay=False, path_type=Path),
+              help="Folder for the TYPE.schema.json files.")
+@click.option("--check", is_flag=True, help="Write nothing; exit 1 if the files differ from the models.")
+def schema(type_name: str | None, directory: Path, check: bool) -> None:
+    """Write JSON Schemas of the records (all types, or TYPE).
+
+    Integrations validate their JSON against these before sending it. Use
+    --check in CI to catch a model change without regenerated schemas.
+    """
+    from .doctypes import DOCTYPES, doctype
+    from .output import write_file
+    from .schema import schema_text
+
+    names = [doctype(type_name).name] if type_name else list(DOCTYPES)
+    stale = []
+    for name in names:
+        text = schema_text(name)
+        path = directory / f"{name}.schema.json"
+        if check:
+            current = path.read_text(encoding="utf-8") if path.is_file() else None
+            if current != text:
+                stale.append(path)
+                click.echo(f"docgen: error: {path} is {'missing' if current is None else 'out of date'}", err=True)
+            else:
+                click.echo(f"{path}: up to date")
+            continue
+        directory.mkdir(parents=True, exist_ok=True)
+        write_file(text.encode("utf-8"), path, force=True)
+        click.echo(f"docgen: wrote {path}", err=True)
+    if stale:
+        click.echo("docgen: run `docgen schema` to regenerate", err=True)
+        sys.exit(EXIT_FAIL)
+
+
+@cli.command(epilog=EPILOG)
+@click.argument("type_name", metavar="TYPE")
+@click.option("--lang", type=click.Choice(LANGS), default="nb", show_default=True)
+def example(type_name: str, lang: str) -> None:
+    """Print a valid example record to start from.
+
+    \b
+      docgen example activity_plan --lang da > handleplan.json
+    """
+    from .doctypes import doctype
+    from .errors import InputError
+    from .resources import data_dir
+
+    info = doctype(type_name)
+    if lang not in info.languages:
+        raise InputError(f"'{type_name}' is not available in '{lang}'")
+    path = data_dir("examples") / f"{info.name}.{lang}.json"
+    if not path.is_file():
+        raise InputError(f"no bundled example for '{type_name}' in '{lang}'")
+    click.echo(path.read_text(encoding="utf-8"), nl=False)
+
+
+@cli.command(epilog=EPILOG)
+def types() -> None:
+    """List the document types and the languages each is available in."""
+    from .doctypes import DOCTYPES
+
+    for info in DOCTYPES.values():
+        titles = ", ".join(f"{lang}: {info.titles[lang]}" for lang in info.languages)
+        click.echo(f"{info.name}\n  {info.summary}\n  {titles}")
+
+
+def main() -> None:
+    cli(prog_name="docgen")
