@@ -20,6 +20,7 @@ __all__ = [
     "date_time",
     "weekday_date_time",
     "month_year",
+    "month_name",
     "short_date",
     "add_working_days",
     "working_days_between",
@@ -38,16 +39,19 @@ def _local(value: dt.datetime, lang: Language) -> dt.datetime:
     return value.astimezone(ZoneInfo(lang.timezone))
 
 
+@lru_cache(maxsize=4096)
 def long_date(value: dt.date | dt.datetime, lang: str) -> str:
     """'22. november 2026'."""
     return format_date(_as_date(value), "long", locale=language(lang).babel)
 
 
+@lru_cache(maxsize=4096)
 def weekday_date(value: dt.date | dt.datetime, lang: str) -> str:
     """'søndag 22. november 2026' (nb, nn), 'søndag den 22. november 2026' (da)."""
     return format_date(_as_date(value), "full", locale=language(lang).babel)
 
 
+@lru_cache(maxsize=4096)
 def short_date(value: dt.date | dt.datetime, lang: str) -> str:
     """'22.11.2026', for tables where a long date does not fit."""
     return format_date(_as_date(value), "short", locale=language(lang).babel)
@@ -75,9 +79,18 @@ def weekday_date_time(value: dt.datetime, lang: str) -> str:
     return f"{weekday_date(value, lang)} {time_of_day(value, lang)}"
 
 
+@lru_cache(maxsize=4096)
 def month_year(value: dt.date | dt.datetime, lang: str) -> str:
     """'maj 2025', as in 'revideret maj 2025'."""
     return format_date(_as_date(value), "LLLL y", locale=language(lang).babel)
+
+
+@lru_cache(maxsize=64)
+def month_name(month: int, lang: str) -> str:
+    """'januar' for 1: the month on its own, as in an annual wheel."""
+    from babel.dates import get_month_names
+
+    return get_month_names("wide", context="stand-alone", locale=language(lang).babel)[month]
 
 
 @lru_cache(maxsize=8)

@@ -36,6 +36,32 @@ DOCTYPES: dict[str, DocType] = {
             {"nb": "Aktivitetsplan", "nn": "Aktivitetsplan", "da": "Handleplan"},
             "Written plan of measures for a pupil who is not safe at school (NO § 12-4, DK § 1 c).",
         ),
+        DocType(
+            "concern_receipt",
+            "concern_receipt:ConcernReceipt",
+            {
+                "nb": "Melding om mottatt bekymring for skolemiljøet",
+                "nn": "Melding om motteken uro for skulemiljøet",
+                "da": "Kvittering for henvendelse om mobning",
+            },
+            "Letter to the family the day a concern arrives: what happens next, and an invitation to a meeting.",
+        ),
+        DocType(
+            "best_interest",
+            "best_interest:BestInterest",
+            {"nb": "Barnets beste-vurdering", "nn": "Vurdering av barnets beste", "da": "Vurdering af barnets bedste"},
+            "The assessment of the child's best interest behind an activity plan (UNCRC art. 3).",
+        ),
+        DocType(
+            "strategy",
+            "strategy:Strategy",
+            {
+                "nb": "Plan for et trygt og godt skolemiljø",
+                "nn": "Plan for eit trygt og godt skulemiljø",
+                "da": "Antimobbestrategi",
+            },
+            "The school-wide anti-bullying strategy / school-environment plan (DK § 1 b).",
+        ),
     ]
 }
 

@@ -149,6 +149,13 @@ def _person(value: Any) -> str:
 
 
 @pass_context
+def _month_name(ctx: Context, value: Any) -> str:
+    if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= 12:
+        raise TemplateRuntimeError("month_name needs a month number from 1 to 12")
+    return dates.month_name(value, _lang(ctx))
+
+
+@pass_context
 def _add_working_days(ctx: Context, value: Any, days: int) -> dt.date | None:
     if value is None:
         return None
@@ -171,6 +178,7 @@ def environment() -> jinja2.Environment:
         weekday_date_time=_date_filter(dates.weekday_date_time),
         time=_date_filter(dates.time_of_day),
         month_year=_date_filter(dates.month_year),
+        month_name=_month_name,
         person=_person,
         add_working_days=_add_working_days,
     )
@@ -185,6 +193,7 @@ FILTERS_HELP = {
     "weekday_date_time": "onsdag 25. november 2026 kl. 14:00",
     "time": "kl. 14:00 (da: kl. 14.00)",
     "month_year": "maj 2025",
+    "month_name": "januar (from a month number 1–12)",
     "person": "Kari Berg, kontaktlærer",
     "add_working_days(n)": "the date n working days later (national holidays excluded)",
 }
@@ -264,7 +273,7 @@ class PreparedTemplate:
             xml = self._run(part.template, ctx, part.source, name)
             xml = re.sub(r"\n<w:p([ >])", r"<w:p\1", xml)
             xml = xml.replace("{_{", "{{").replace("}_}", "}}").replace("{_%", "{%").replace("%_}", "%}")
-            xml = tpl.resolve_listing(xml)
+            xml = _resolve_listing(tpl, xml)
             if part.fix_tables:
                 from lxml import etree
 
@@ -323,6 +332,26 @@ class PreparedTemplate:
                 info.external_attr = 0o644 << 16
                 zf.writestr(info, replaced.get(name, self.raw.get(name, b"")), compresslevel=compresslevel)
         return buffer.getvalue()
+
+
+_PARAGRAPH = re.compile(r"<w:p(?: [^>]*)?>.*?</w:p>", re.DOTALL)  # docxtpl's own segmentation
+_LISTING_CHARS = re.compile("[\t\a\n\f]")
+
+
+def _resolve_listing(tpl: Any, xml: str) -> str:
+    """docxtpl's resolve_listing, run only on paragraphs that hold a break or tab.
+
+    Same paragraphs, same function, same result; it skips the regex work on the
+    many paragraphs that have nothing to resolve.
+    """
+    if not _LISTING_CHARS.search(xml):
+        return xml
+
+    def paragraph(m: re.Match[str]) -> str:
+        text = m.group(0)
+        return tpl.resolve_listing(text) if _LISTING_CHARS.search(text) else text
+
+    return _PARAGRAPH.sub(paragraph, xml)
 
 
 def _renumber_docpr(xml: str) -> str:
