@@ -9,13 +9,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from .engine import render_document
 from .errors import RecordError
 from .models.common import Document
 from .records import Record, Report, load, validate
-from .engine import render_document
 from .templates import find_template
 
-__all__ = ["render", "validate", "load", "Report"]
+__all__ = ["render", "validate", "load", "Report", "render_report"]
 
 
 def render(
@@ -28,16 +28,15 @@ def render(
 
     `lang` overrides the record's language; `type` must match the record's own
     `type` if it has one; `template` replaces the built-in template. Raises
-    RecordError (with every issue) or TemplateError.
+    RecordError (listing every issue) or TemplateError.
     """
-    document = load(record, type=type, lang=lang)
-    return render_validated(document, template)
+    return render_report(validate(record, type=type, lang=lang), template)
 
 
-def render_validated(document: Document, template: str | Path | None = None) -> bytes:
-    """Render a model that already passed `load`, without validating twice."""
-    report_errors = [i for i in document.rules() if i.severity == "error"]
-    if report_errors:
-        raise RecordError(report_errors)
+def render_report(report: Report, template: str | Path | None = None) -> bytes:
+    """Render the document of a validation report (so callers can show warnings first)."""
+    if not report.ok or report.document is None:
+        raise RecordError(report.errors)
+    document: Document = report.document
     path = Path(template) if template is not None else find_template(document.type, document.lang)
     return render_document(document, path)

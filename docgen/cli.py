@@ -102,7 +102,11 @@ def _print_issues(source: str, errors: list, warnings: list) -> None:
 @click.option("--template", type=click.Path(dir_okay=False, path_type=Path),
               help="Use this .docx template instead of the built-in one.")
 @click.option("--force", is_flag=True, help="Replace OUT if it exists.")
-def render(args: tuple[str, ...], output: str, lang: str | None, template: Path | None, force: bool) -> None:
+@click.option("--archive-copy", is_flag=True,
+              help="best_interest only: leave out the internal-notes column (the copy for the pupil's file).")
+def render(
+    args: tuple[str, ...], output: str, lang: str | None, template: Path | None, force: bool, archive_copy: bool
+) -> None:
     """Render one record into a Word document.
 
     INPUT is a JSON file ('-' reads standard input). TYPE is optional when the
@@ -124,7 +128,7 @@ def render(args: tuple[str, ...], output: str, lang: str | None, template: Path 
     if output == "-" and sys.stdout.isatty():
         raise click.UsageError("refusing to write a Word file to the terminal; redirect it or give -o FILE")
 
-    from .api import render_validated
+    from .api import render_report
     from .errors import RecordError
     from .output import write_file
     from .records import validate
@@ -136,7 +140,11 @@ def render(args: tuple[str, ...], output: str, lang: str | None, template: Path 
         raise RecordError(report.errors, source)
     document = report.document
     assert document is not None
-    content = render_validated(document, template)
+    if archive_copy:
+        if "archive_copy" not in type(document).model_fields:
+            raise click.UsageError(f"--archive-copy applies to best_interest, not to {document.type}")
+        report.document = document = document.model_copy(update={"archive_copy": True})
+    content = render_report(report, template)
 
     if output == "-":
         sys.stdout.buffer.write(content)

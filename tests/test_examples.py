@@ -41,6 +41,28 @@ def test_example_matches_committed_schema(path) -> None:
     jsonschema.validate(record, schema, cls=jsonschema.Draft202012Validator)
 
 
+def subject_name(record: dict) -> str:
+    """Whom the document is about: the pupil, or the school for school-wide documents."""
+    return record["case"]["pupil"]["name"] if "case" in record else record["school"]["name"]
+
+
+@pytest.mark.parametrize("path", EXAMPLES, ids=lambda p: p.name)
+def test_every_example_renders_in_its_language(path) -> None:
+    record = json.loads(path.read_text(encoding="utf-8"))
+    data = docgen.render(record)
+    document = open_docx(data)
+    text = all_text(document)
+    assert subject_name(record) in text
+    assert "None" not in text and "Undefined" not in text
+    assert default_language(data) == language(record["lang"]).tag
+    assert document.core_properties.language == language(record["lang"]).tag
+    assert document.core_properties.author == record["school"]["name"]
+    assert subject_name(record) in document.core_properties.title
+    if "case" in record:  # case documents are confidential
+        header = "\n".join(p.text for p in document.sections[0].header.paragraphs)
+        assert MARKINGS[record["lang"]] in header
+
+
 @pytest.mark.parametrize("path", [p for p in EXAMPLES if p.name.startswith("activity_plan.")], ids=lambda p: p.name)
 def test_activity_plan_renders_with_its_content(path) -> None:
     record = json.loads(path.read_text(encoding="utf-8"))

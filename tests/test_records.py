@@ -139,3 +139,17 @@ def test_bad_json(text, message) -> None:
 def test_bom_is_accepted(nb_record: dict) -> None:
     data = "\ufeff" + json.dumps(nb_record)
     assert docgen.validate(data.encode("utf-8")).ok
+
+
+def test_school_aware_date_cannot_be_after_receipt(nb_record: dict) -> None:
+    nb_record["case"]["concern"]["school_aware_date"] = "2026-11-25"
+    assert "case.concern.school_aware_date" in messages(docgen.validate(nb_record))
+
+
+def test_measures_may_start_the_day_the_school_first_knew(nb_record: dict) -> None:
+    nb_record["case"]["concern"]["school_aware_date"] = "2026-11-20"
+    nb_record["case"]["concern"]["rector_informed_date"] = "2026-11-20"
+    nb_record["temporary_measures"][0]["start_date"] = "2026-11-20"
+    assert docgen.validate(nb_record).ok
+    nb_record["temporary_measures"][0]["start_date"] = "2026-11-19"
+    assert list(messages(docgen.validate(nb_record))) == ["temporary_measures[0].start_date"]

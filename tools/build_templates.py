@@ -189,7 +189,8 @@ def table(block: list[str]) -> str:
     ]
     for i, row in enumerate(rows):
         row = row + [""] * (ncols - len(row))
-        trpr = "<w:trPr><w:tblHeader/></w:trPr>" if header and i == 0 else ""
+        # Rows never break across pages; the header row repeats on each page.
+        trpr = "<w:trPr><w:cantSplit/><w:tblHeader/></w:trPr>" if header and i == 0 else "<w:trPr><w:cantSplit/></w:trPr>"
         cells = "".join(
             f'<w:tc><w:tcPr><w:tcW w:w="{w}" w:type="dxa"/></w:tcPr>{paragraph(text)}</w:tc>'
             for text, w in zip(row, widths)

@@ -85,7 +85,7 @@ class ActivityPlan(Document):
     def deadline(self) -> dt.date | None:
         if language(self.lang).country != "DK":
             return None
-        return add_working_days(self.case.concern.start_date, DK_PLAN_WORKING_DAYS, "DK")
+        return add_working_days(self.case.concern.first_known_date, DK_PLAN_WORKING_DAYS, "DK")
 
     @computed_field(description="Norwegian plans: from this day the case may go to the Statsforvalter.")
     @property
@@ -96,14 +96,15 @@ class ActivityPlan(Document):
         return add_working_days(informed, NO_ESCALATION_WORKING_DAYS, "NO")
 
     def rules(self) -> Iterator[Issue]:
-        received = self.case.concern.received_date
+        yield from self.case.rules()
+        known = self.case.concern.first_known_date
         country = language(self.lang).country
         for i, m in enumerate(self.measures):
             at = f"measures[{i}]"
             if m.evaluation_date < m.start_date:
                 yield Issue(f"{at}.evaluation_date", "the evaluation cannot come before the measure starts")
-            if m.start_date < received:
-                yield Issue(f"{at}.start_date", "a measure cannot start before the concern was received")
+            if m.start_date < known:
+                yield Issue(f"{at}.start_date", "a measure cannot start before the school knew of the problem")
             if country == "NO" and m.evaluation_date > m.start_date + dt.timedelta(weeks=NO_EVALUATION_WEEKS):
                 yield Issue(
                     f"{at}.evaluation_date",
@@ -113,8 +114,8 @@ class ActivityPlan(Document):
             if m.ended and not m.evaluation_conclusion:
                 yield Issue(f"{at}.evaluation_conclusion", "the measure is marked as ended but no conclusion is recorded", "warning")
         for i, t in enumerate(self.temporary_measures):
-            if t.start_date < received:
-                yield Issue(f"temporary_measures[{i}].start_date", "cannot start before the concern was received")
+            if t.start_date < known:
+                yield Issue(f"temporary_measures[{i}].start_date", "cannot start before the school knew of the problem")
         if country == "DK":
             if not self.temporary_measures:
                 yield Issue("temporary_measures", "a Danish handleplan should name the temporary measures started at once", "warning")

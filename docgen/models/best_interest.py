@@ -86,6 +86,7 @@ class BestInterest(Document):
         ]
 
     def rules(self) -> Iterator[Issue]:
+        yield from self.case.rules()
         if not self.considerations.child_views.information:
             yield Issue("considerations.child_views.information", "the child's views must be recorded")
         for name in Considerations.model_fields:

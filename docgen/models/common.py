@@ -11,7 +11,7 @@ import re
 from enum import Enum
 from typing import Annotated, Any, Iterator, Literal
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, computed_field
 from pydantic_core import PydanticCustomError
 
 from ..errors import Issue
@@ -190,9 +190,10 @@ class Concern(Record):
     )
     summary: OptText = Field(None, description="What the concern is about, in a few sentences.")
 
+    @computed_field(description="The earliest day the school knew: school_aware_date, else received_date.")
     @property
-    def start_date(self) -> dt.date:
-        """The day the clock starts: the earliest the school knew."""
+    def first_known_date(self) -> dt.date:
+        """The day deadlines run from."""
         return min(d for d in (self.received_date, self.school_aware_date) if d is not None)
 
 
@@ -203,6 +204,15 @@ class Case(Record):
     pupil: Pupil
     guardians: list[Guardian] = Field(default_factory=list, description="Parents or guardians.")
     concern: Concern
+
+    def rules(self) -> Iterator[Issue]:
+        concern = self.concern
+        if concern.school_aware_date and concern.school_aware_date > concern.received_date:
+            yield Issue("case.concern.school_aware_date", "cannot be after received_date; it is the day the school first knew")
+        if concern.rector_informed_date and concern.rector_informed_date < concern.first_known_date:
+            yield Issue("case.concern.rector_informed_date", "cannot be before the school knew of the concern")
+        if self.pupil.date_of_birth and self.pupil.date_of_birth >= concern.received_date:
+            yield Issue("case.pupil.date_of_birth", "must be before the concern was received")
 
 
 class Document(Record):

@@ -93,9 +93,10 @@ class ConcernReceipt(Document):
     def deadline(self) -> dt.date | None:
         if language(self.lang).country != "DK":
             return None
-        return add_working_days(self.case.concern.start_date, DK_PLAN_WORKING_DAYS, "DK")
+        return add_working_days(self.case.concern.first_known_date, DK_PLAN_WORKING_DAYS, "DK")
 
     def rules(self) -> Iterator[Issue]:
+        yield from self.case.rules()
         received = self.case.concern.received_date
         country = language(self.lang).country
         if self.case.pupil.date_of_birth is None:
