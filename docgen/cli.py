@@ -7,6 +7,7 @@ Only click is imported at start-up; each command imports what it needs, so
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 from typing import Any, NoReturn
@@ -156,6 +157,107 @@ def render(
         target = target / f"{stem}.docx"
     write_file(content, target, force=force)
     click.echo(f"docgen: wrote {target}", err=True)
+
+
+@cli.command(epilog=EPILOG)
+@click.argument("source", metavar="INPUT")
+@click.option("-o", "--output", "outdir", required=True, metavar="OUTDIR", type=click.Path(file_okay=False, path_type=Path),
+              help="Folder for the documents (created if missing).")
+@click.option("--workers", type=click.IntRange(min=1), default=None,
+              help="Processes rendering in parallel.  [default: the number of cores]")
+@click.option("--name", "pattern", default=None, metavar="PATTERN",
+              help="File names from record fields, e.g. '{type}-{pupil.name}-{document_date}'.  "
+                   "[default: {type}-{name}-{document_date}]")
+@click.option("--type", "type_name", metavar="TYPE", help="Document type, for records that do not name one.")
+@click.option("--lang", type=click.Choice(LANGS), help="Language to write in; overrides each record's \"lang\".")
+@click.option("--errors", "errors_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Where to write the error report (JSON Lines).  [default: OUTDIR/docgen-errors.jsonl]")
+@click.option("--fail-fast", is_flag=True, help="Stop at the first record that fails.")
+@click.option("--skip-existing", is_flag=True, help="Leave documents that already exist (resume a stopped run).")
+@click.option("--force", is_flag=True, help="Replace documents that already exist.")
+def batch(
+    source: str, outdir: Path, workers: int | None, pattern: str | None, type_name: str | None, lang: str | None,
+    errors_path: Path | None, fail_fast: bool, skip_existing: bool, force: bool,
+) -> None:
+    """Render many records: a JSON Lines file (one record per line), a folder
+    of .json files, or '-' for JSON Lines on standard input.
+
+    One bad record never costs the good ones: every valid record is written,
+    every failure goes into the error report (input line or file, field path,
+    message), and the exit code is 1 if any record failed. Each document is
+    written whole or not at all, so a stopped run can be resumed with
+    --skip-existing. Two records never share a file: a repeated name gets
+    "-2", "-3"….
+
+    \b
+    Names may use any record field ({case.reference}, {school.name}) and
+    {type} {lang} {document_date} {name} (pupil, or school) {pupil.name}
+    {pupil.group} {reference} {n} (position in the input) {line} {source}.
+
+    \b
+    On a terminal a progress line shows count, rate and time left. In a pipe,
+    standard output gets one JSON line per record:
+      {"n": 1, "source": "cases.jsonl:1", "status": "written", "output": "out/…docx"}
+
+    \b
+    Examples:
+      docgen batch cases.jsonl -o out/
+      docgen batch cases/ -o out/ --name '{case.reference}-{type}' --workers 2
+      export-cases | docgen batch - -o out/ --skip-existing
+    """
+    import json
+
+    from .batch import DEFAULT_PATTERN, Options, count_items, run
+    from .progress import Progress
+
+    if skip_existing and force:
+        raise click.UsageError("--skip-existing and --force contradict each other; choose one")
+    report_path = errors_path or outdir / "docgen-errors.jsonl"
+    if report_path.exists():
+        report_path.unlink()
+    report: list = []  # the open report file, opened on the first failure
+    interactive = sys.stderr.isatty()
+    progress = Progress(sys.stderr, count_items(source)) if interactive else None
+    machine = not sys.stdout.isatty()
+
+    def on_outcome(outcome) -> None:
+        if outcome.status == "failed":
+            if not report:
+                report_path.parent.mkdir(parents=True, exist_ok=True)
+                report.append(report_path.open("w", encoding="utf-8"))
+            for error in outcome.errors:
+                line = {"source": outcome.source, "line": outcome.line, "path": error["path"], "message": error["message"]}
+                report[0].write(json.dumps(line, ensure_ascii=False) + "\n")
+            report[0].flush()
+        if machine:
+            row = {"n": outcome.n, "source": outcome.source, "status": outcome.status, "output": outcome.output}
+            click.echo(json.dumps(row, ensure_ascii=False))
+        if progress:
+            progress.update(outcome.status == "failed")
+
+    options = Options(type=type_name, lang=lang, pattern=pattern or DEFAULT_PATTERN)
+    try:
+        summary = run(source, outdir, options=options, workers=workers or os.cpu_count() or 1, fail_fast=fail_fast,
+                      skip_existing=skip_existing, force=force, on_outcome=on_outcome)
+    except KeyboardInterrupt:
+        if progress:
+            progress.close()
+        click.echo("docgen: interrupted; every document written so far is complete (resume with --skip-existing)",
+                   err=True)
+        sys.exit(130)
+    finally:
+        if report:
+            report[0].close()
+    if progress:
+        progress.close()
+    line = f"docgen: {summary.written} written, {summary.skipped} skipped, {summary.failed} failed"
+    if summary.failed:
+        line += f"; errors in {report_path}"
+    if summary.stopped:
+        line += " (stopped at the first failure)"
+    click.echo(line, err=True)
+    if summary.failed:
+        sys.exit(EXIT_FAIL)
 
 
 @cli.command(epilog=EPILOG)
