@@ -9,7 +9,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 EXAMPLES := $(sort $(wildcard examples/*.json))
 
-.PHONY: demo test install templates schemas bench clean
+.PHONY: demo test install templates holidays schemas bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -31,6 +31,9 @@ test: install
 # JSON Schemas from the models, then commit the results.
 templates: $(BIN)/python
 	$(BIN)/python tools/build_templates.py
+
+holidays: $(BIN)/python
+	$(BIN)/python tools/build_holidays.py
 
 schemas: install
 	$(BIN)/docgen schema

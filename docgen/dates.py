@@ -93,16 +93,37 @@ def month_name(month: int, lang: str) -> str:
     return get_month_names("wide", context="stand-alone", locale=language(lang).babel)[month]
 
 
+@lru_cache(maxsize=1)
+def _table() -> dict:
+    """Holidays for the years around now, generated from the `holidays` package (tools/build_holidays.py)."""
+    import json
+    from pathlib import Path
+
+    data = json.loads((Path(__file__).parent / "holidays.json").read_text(encoding="utf-8"))
+    return {
+        "years": range(data["first_year"], data["last_year"] + 1),
+        **{country: frozenset(dt.date.fromisoformat(d) for d in days) for country, days in data["countries"].items()},
+    }
+
+
 @lru_cache(maxsize=8)
-def _holidays(country: str):
+def _library(country: str):
     import holidays
 
     return holidays.country_holidays(country)
 
 
+def is_holiday(day: dt.date, country: str) -> bool:
+    """A public holiday in `country` ('DK' or 'NO'), as the `holidays` package knows them."""
+    table = _table()
+    if day.year in table["years"] and country in table:
+        return day in table[country]
+    return day in _library(country)
+
+
 def is_working_day(day: dt.date, country: str) -> bool:
-    """Monday to Friday and not a public holiday in `country` ('DK' or 'NO')."""
-    return day.weekday() < 5 and day not in _holidays(country)
+    """Monday to Friday and not a public holiday in `country`."""
+    return day.weekday() < 5 and not is_holiday(day, country)
 
 
 def add_working_days(start: dt.date, days: int, country: str) -> dt.date:

@@ -412,15 +412,27 @@ def prepare(data: bytes, name: str) -> PreparedTemplate:
     except (zipfile.BadZipFile, zlib.error, EOFError, OSError):
         raise TemplateError("the file is damaged (truncated or corrupt zip)", name) from None
     prepared = PreparedTemplate(name=name, members=[m for m in members if not m.is_dir()], raw=raw)
-    _compile_parts(prepared)
+    compiled = _cached(data) or _compile(prepared, data)
+    env, globals_ = environment(), environment().make_globals(None)
+    for part_name, (source, code, fix_tables) in compiled["parts"].items():
+        template = env.template_class.from_code(env, code, globals_, None)
+        prepared.parts[part_name] = _Part(part_name, source, template, fix_tables, XML_HEAD)
+    prepared.core = {prop: env.template_class.from_code(env, code, globals_, None) for prop, code in compiled["core"].items()}
     return prepared
 
 
-def _compile_parts(prepared: PreparedTemplate) -> None:
+# A compiled template, as plain data marshal can store:
+# {"parts": {name: (jinja source, code object, needs table fix)}, "core": {property: code object}}
+Compiled = dict[str, Any]
+
+
+def _compile(prepared: PreparedTemplate, data: bytes) -> Compiled:
+    """docxtpl's pre-processing and Jinja's compiler over every part that may hold tags."""
     from lxml import etree
 
     env, tpl = environment(), _docxtpl()
     parser = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False)
+    parts: dict[str, tuple[str, Any, bool]] = {}
     for part_name, blob in prepared.raw.items():
         if not _RENDERED_PART.match(part_name):
             continue
@@ -432,16 +444,16 @@ def _compile_parts(prepared: PreparedTemplate) -> None:
         text = etree.tostring(root, encoding="unicode")
         source = re.sub(r"<w:p([ >])", r"\n<w:p\1", tpl.patch_xml(text))
         try:
-            compiled = env.from_string(source)
+            code = env.compile(source)
         except jinja2.TemplateError as exc:
             raise _template_error(exc, prepared.name, part_name, source) from None
-        prepared.parts[part_name] = _Part(
-            part_name, source, compiled, bool(_NEEDS_TABLE_FIX.search(raw_text)), XML_HEAD
-        )
-    prepared.core = _compile_core(prepared)
+        parts[part_name] = (source, code, bool(_NEEDS_TABLE_FIX.search(raw_text)))
+    compiled = {"parts": parts, "core": _compile_core(prepared)}
+    _store(data, compiled)
+    return compiled
 
 
-def _compile_core(prepared: PreparedTemplate) -> dict[str, jinja2.Template]:
+def _compile_core(prepared: PreparedTemplate) -> dict[str, Any]:
     """Title, subject, author… may hold Jinja too, as in docxtpl."""
     from html import unescape
 
@@ -451,12 +463,82 @@ def _compile_core(prepared: PreparedTemplate) -> dict[str, jinja2.Template]:
         m = re.search(rf"<{_CORE_TAGS[prop]}(?:\s[^>]*)?>(.*?)</{_CORE_TAGS[prop]}>", blob, re.S)
         value = unescape(m.group(1)) if m else ""
         try:
-            compiled[prop] = env.from_string(value)
+            compiled[prop] = env.compile(value)
         except jinja2.TemplateError as exc:
             raise TemplateError(
                 f"template syntax error in the document property '{prop}': {exc.message}", prepared.name
             ) from None
     return compiled
+
+
+# ---------------------------------------------------------------- compile cache
+#
+# Compiling a Word template costs ~150 ms, more than rendering dozens of
+# documents. Like Python's .pyc files, the compiled code is kept on disk, keyed
+# by the template's bytes and the versions that shaped it. DOCGEN_CACHE_DIR
+# moves the cache; an empty value turns it off.
+
+
+def _cache_file(data: bytes) -> Path | None:
+    import hashlib
+    import os
+    import sys
+
+    configured = os.environ.get("DOCGEN_CACHE_DIR")
+    if configured == "":
+        return None
+    if configured:
+        folder = Path(configured)
+    else:
+        base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+        folder = Path(base) / "docgen"
+    from . import __version__
+
+    versions = f"{__version__}|{jinja2.__version__}|{_docxtpl_version()}|{sys.version}"
+    key = hashlib.sha256(versions.encode() + b"\0" + data).hexdigest()[:40]
+    return folder / f"template-{key}.marshal"
+
+
+@lru_cache(maxsize=1)
+def _docxtpl_version() -> str:
+    """docxtpl's version without importing it (its import loads python-docx: ~90 ms)."""
+    from importlib.util import find_spec
+
+    spec = find_spec("docxtpl")
+    if spec is None or spec.origin is None:
+        return "missing"
+    m = re.search(r"__version__\s*=\s*['\"]([^'\"]+)", Path(spec.origin).read_text(encoding="utf-8"))
+    return m.group(1) if m else "unknown"
+
+
+def _cached(data: bytes) -> Compiled | None:
+    import marshal
+
+    path = _cache_file(data)
+    if path is None:
+        return None
+    try:
+        compiled = marshal.loads(path.read_bytes())
+    except (OSError, EOFError, ValueError, TypeError):
+        return None
+    if not isinstance(compiled, dict) or set(compiled) != {"parts", "core"}:
+        return None
+    return compiled
+
+
+def _store(data: bytes, compiled: Compiled) -> None:
+    import marshal
+
+    from .output import write_file
+
+    path = _cache_file(data)
+    if path is None:
+        return
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        write_file(marshal.dumps(compiled), path, force=True, sync=False)
+    except Exception:
+        pass  # a cache that cannot be written only costs time
 
 
 @lru_cache(maxsize=64)

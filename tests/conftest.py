@@ -5,7 +5,9 @@ from __future__ import annotations
 import importlib.util
 import io
 import json
+import os
 import re
+import tempfile
 import sys
 import zipfile
 from pathlib import Path
@@ -15,6 +17,9 @@ import docx
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
+
+# The compile cache goes to a private folder, not the home directory of whoever runs the tests.
+os.environ.setdefault("DOCGEN_CACHE_DIR", tempfile.mkdtemp(prefix="docgen-test-cache-"))
 EXAMPLES = sorted((ROOT / "examples").glob("*.json"))
 
 

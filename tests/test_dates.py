@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -66,3 +68,22 @@ def test_norwegian_holidays_differ() -> None:
 def test_working_days_between() -> None:
     assert dates.working_days_between(dt.date(2026, 12, 18), dt.date(2027, 1, 5), "DK") == 10
     assert dates.working_days_between(dt.date(2026, 12, 18), dt.date(2026, 12, 18), "DK") == 0
+
+
+def test_holiday_table_matches_the_holidays_package() -> None:
+    """docgen/holidays.json is a start-up shortcut; it must say what `holidays` says."""
+    import importlib.util
+
+    import holidays
+
+    from conftest import ROOT
+
+    spec = importlib.util.spec_from_file_location("build_holidays", ROOT / "tools" / "build_holidays.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    shipped = json.loads((Path(dates.__file__).parent / "holidays.json").read_text(encoding="utf-8"))
+    fresh = module.table()
+    assert shipped["countries"] == fresh["countries"], "run `make holidays` and commit docgen/holidays.json"
+    # Outside the table, the library answers.
+    assert not dates.is_working_day(dt.date(2060, 12, 25), "DK")
+    assert dates.is_holiday(dt.date(2060, 5, 17), "NO") == (dt.date(2060, 5, 17) in holidays.country_holidays("NO", years=2060))

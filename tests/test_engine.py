@@ -179,3 +179,67 @@ def test_zip_bomb_is_refused() -> None:
     assert len(buffer.getvalue()) < 1024 * 1024
     with pytest.raises(TemplateError, match="more than 50 MB"):
         prepare(buffer.getvalue(), "mal.docx")
+
+
+def test_compiled_templates_are_cached_on_disk(tmp_path: Path, nb_record: dict, monkeypatch: pytest.MonkeyPatch) -> None:
+    from docgen import engine
+
+    monkeypatch.setenv("DOCGEN_CACHE_DIR", str(tmp_path / "cache"))
+    template = make_template(tmp_path, "Hei {{ case.pupil.name }}")
+    first = engine.prepare(template.read_bytes(), "t.docx")
+    assert len(list((tmp_path / "cache").glob("template-*.marshal"))) == 1
+
+    def no_compiling(*args, **kwargs):
+        raise AssertionError("compiled again despite the cache")
+
+    monkeypatch.setattr(engine, "_compile", no_compiling)
+    second = engine.prepare(template.read_bytes(), "t.docx")
+    ctx = engine.context(docgen.load(nb_record))
+    assert second.render(ctx) == first.render(ctx)
+
+
+def test_a_damaged_cache_is_ignored(tmp_path: Path, nb_record: dict, monkeypatch: pytest.MonkeyPatch) -> None:
+    from docgen import engine
+
+    monkeypatch.setenv("DOCGEN_CACHE_DIR", str(tmp_path / "cache"))
+    template = make_template(tmp_path, "Hei {{ case.pupil.name }}")
+    engine.prepare(template.read_bytes(), "t.docx")
+    for path in (tmp_path / "cache").glob("*.marshal"):
+        path.write_bytes(b"garbage")
+    prepared = engine.prepare(template.read_bytes(), "t.docx")
+    assert "Hei Ida Fjelltun" in all_text(open_docx(prepared.render(engine.context(docgen.load(nb_record)))))
+
+
+BUNDLED = sorted(Path(__file__).resolve().parent.parent.joinpath("examples").glob("*.json"))
+
+
+@pytest.mark.parametrize("example", BUNDLED, ids=lambda p: p.name)
+def test_same_text_as_docxtpl_itself(example: Path) -> None:
+    """The prepared fast path renders exactly the text docxtpl's own render() gives."""
+    import jinja2
+    from docxtpl import DocxTemplate
+
+    from docgen import engine
+    from docgen.templates import find_template
+
+    document = docgen.load(example.read_bytes())
+    path = find_template(document.type, document.lang)
+    ctx = engine.context(document)
+    ours = open_docx(docgen.render(example.read_bytes()))
+
+    env = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined, finalize=engine.environment().finalize)
+    env.filters.update(engine.environment().filters)
+    reference = DocxTemplate(str(path))
+    reference.render(ctx, jinja_env=env, autoescape=True)
+    buffer = io.BytesIO()
+    reference.save(buffer)
+    theirs = open_docx(buffer.getvalue())
+
+    assert [p.text for p in ours.paragraphs] == [p.text for p in theirs.paragraphs]
+    assert [[c.text for r in t.rows for c in r.cells] for t in ours.tables] == [
+        [c.text for r in t.rows for c in r.cells] for t in theirs.tables
+    ]
+    for mine, other in zip(ours.sections, theirs.sections):
+        assert [p.text for p in mine.header.paragraphs] == [p.text for p in other.header.paragraphs]
+        assert [p.text for p in mine.footer.paragraphs] == [p.text for p in other.footer.paragraphs]
+    assert ours.core_properties.title == theirs.core_properties.title
