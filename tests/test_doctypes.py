@@ -16,6 +16,7 @@ from docgen import dates
 from docgen.models.best_interest import Aspect
 from docgen.models.common import Channel, Reporter
 from docgen.models.concern_receipt import Method, Setting
+from docgen.models.strategy import Role
 
 from conftest import ROOT, all_text, open_docx
 
@@ -219,9 +220,13 @@ def test_strategy_has_every_element(lang: str) -> None:
         assert other["term"] in text
     for sign in record.get("signs", []):
         assert sign in listed
+    headings = [text for style, text in blocks(document) if style.startswith("Heading")]
     for group in ("prevention", "digital_prevention", "intervention", "social_media"):
         for item in role_items(record.get(group, {})):
             assert item in listed, (group, item)
+        for role, actions in record.get(group, {}).items():
+            if actions:
+                assert Role(role).label(lang) in headings
     for phase in record.get("procedure", []):
         assert phase["name"] in text
         if lang != "da":
@@ -231,9 +236,10 @@ def test_strategy_has_every_element(lang: str) -> None:
         assert resource["name"] in table_cells
     for row in record.get("monitoring", []):
         assert row["what"] in table_cells and row["who"] in table_cells
-    months = [dates.month_name(item["month"], lang) for item in sorted(record.get("annual_cycle", []), key=lambda i: i["month"])]
+    school_year = sorted(record.get("annual_cycle", []), key=lambda i: (i["month"] - 8) % 12)
+    months = [dates.month_name(item["month"], lang) for item in school_year]
     shown = [c.lower() for c in table_cells if c.lower() in months]
-    assert shown == months, "the annual cycle lists every month in calendar order"
+    assert shown == months, "the annual cycle lists every month in school-year order, August first"
     assert dates.month_year(day(record["revised"]), lang) in text
     if record.get("approved"):
         assert dates.month_year(day(record["approved"]), lang) in text

@@ -7,13 +7,33 @@ or presented to the school's councils (NO), revised yearly.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Iterator, Literal
+from typing import Any, Iterator, Literal
 
 from pydantic import Field, computed_field
 
 from ..errors import Issue
 from ..languages import language
-from .common import Document, Line, OptLine, OptText, Record, Text
+from .common import Choice, Document, Line, OptLine, OptText, Record, Text, labelled
+
+
+class Role(Choice):
+    MANAGEMENT = "management"
+    STAFF = "staff"
+    PUPILS = "pupils"
+    PARENTS = "parents"
+
+
+labelled(
+    Role,
+    {
+        "management": {"nb": "Ledelsen", "nn": "Leiinga", "da": "Ledelsen"},
+        "staff": {"nb": "De ansatte", "nn": "Dei tilsette", "da": "Personalet"},
+        "pupils": {"nb": "Elevene", "nn": "Elevane", "da": "Eleverne"},
+        "parents": {"nb": "Foresatte", "nn": "Føresette", "da": "Forældrene"},
+    },
+)
+
+SCHOOL_YEAR_START = 8  # August, in Norway and Denmark
 
 
 class RoleActions(Record):
@@ -28,6 +48,11 @@ class RoleActions(Record):
     @property
     def empty(self) -> bool:
         return not (self.management or self.staff or self.pupils or self.parents)
+
+    @computed_field(description="The roles that have actions, in order: [{role, actions}], for template loops.")
+    @property
+    def roles(self) -> list[dict[str, Any]]:
+        return [{"role": role, "actions": getattr(self, role.value)} for role in Role if getattr(self, role.value)]
 
 
 class Definition(Record):
@@ -92,7 +117,14 @@ class Strategy(Document):
     )
     revised: dt.date = Field(description="When the strategy was last revised (printed as month and year).")
     approved: dt.date | None = Field(None, description="When it was approved (printed as month and year).")
-    approved_by: OptLine = Field(None, description="Who approved it, e.g. 'skolebestyrelsen', 'SU/SMU'.")
+    approved_by: OptLine = Field(
+        None, description="The body that approved it, e.g. 'skolebestyrelsen' (DK), 'SU/SMU' or 'driftsstyret' (NO)."
+    )
+
+    @computed_field(description="The annual cycle in school-year order, August to July.")
+    @property
+    def annual_wheel(self) -> list[AnnualItem]:
+        return sorted(self.annual_cycle, key=lambda item: (item.month - SCHOOL_YEAR_START) % 12)
 
     def rules(self) -> Iterator[Issue]:
         country = language(self.lang).country
