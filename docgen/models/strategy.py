@@ -47,7 +47,7 @@ class RoleActions(Record):
     @computed_field(description="True when no role has any action (templates use it to leave the section out).")
     @property
     def empty(self) -> bool:
-        return not (self.management or self.staff or self.pupils or self.parents)
+        return not self.roles
 
     @computed_field(description="The roles that have actions, in order: [{role, actions}], for template loops.")
     @property
