@@ -41,7 +41,7 @@ DOCTYPES: dict[str, DocType] = {
             "concern_receipt:ConcernReceipt",
             {
                 "nb": "Melding om mottatt bekymring for skolemiljøet",
-                "nn": "Melding om motteken uro for skulemiljøet",
+                "nn": "Melding om motteken bekymring for skulemiljøet",
                 "da": "Kvittering for henvendelse om mobning",
             },
             "Letter to the family the day a concern arrives: what happens next, and an invitation to a meeting.",

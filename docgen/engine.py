@@ -138,6 +138,14 @@ def _date_filter(fn: Callable[[Any, str], str]) -> Callable[..., str]:
     return apply
 
 
+def _capfirst(value: Any) -> str:
+    """Upper-case the first letter only; Jinja's `capitalize` would lower-case the rest of a name."""
+    if value is None:
+        return ""
+    text = str(value)
+    return text[:1].upper() + text[1:]
+
+
 def _person(value: Any) -> str:
     """'Kari Berg, kontaktlærer' from a staff member or guardian."""
     if value is None:
@@ -180,6 +188,7 @@ def environment() -> jinja2.Environment:
         month_year=_date_filter(dates.month_year),
         month_name=_month_name,
         person=_person,
+        capfirst=_capfirst,
         add_working_days=_add_working_days,
     )
     return env
@@ -195,6 +204,7 @@ FILTERS_HELP = {
     "month_year": "maj 2025",
     "month_name": "januar (from a month number 1–12)",
     "person": "Kari Berg, kontaktlærer",
+    "capfirst": "E-post (first letter only; capitalize would lower-case the rest)",
     "add_working_days(n)": "the date n working days later (national holidays excluded)",
 }
 

@@ -243,3 +243,9 @@ def test_same_text_as_docxtpl_itself(example: Path) -> None:
         assert [p.text for p in mine.header.paragraphs] == [p.text for p in other.header.paragraphs]
         assert [p.text for p in mine.footer.paragraphs] == [p.text for p in other.footer.paragraphs]
     assert ours.core_properties.title == theirs.core_properties.title
+
+
+def test_capfirst_keeps_the_rest(tmp_path: Path, nb_record: dict) -> None:
+    nb_record["school"]["name"] = "skolen på Ås og McKinley"
+    text = all_text(open_docx(render_with(tmp_path, nb_record, "{{ school.name | capfirst }} / {{ school.name | capitalize }}")))
+    assert "Skolen på Ås og McKinley / Skolen på ås og mckinley" in text

@@ -109,5 +109,9 @@ class ConcernReceipt(Document):
             yield Issue("meeting.start", "the meeting cannot be before the concern was received")
         if self.meeting is None and country == "NO":
             yield Issue("meeting", "the receipt normally invites the family to a start-up meeting", "warning")
+        if country == "DK" and not self.temporary_measures:
+            yield Issue("temporary_measures", "the Danish receipt tells the parents which temporary measures start at once", "warning")
+        if self.deadline and self.meeting is not None and self.meeting.start.date() > self.deadline:
+            yield Issue("meeting.start", "the meeting is after the deadline for the handleplan", "warning")
         if not self.case.guardians and self.case.concern.reported_by.value == "guardians":
             yield Issue("case.guardians", "the concern came from the guardians; name them so the letter is addressed to them", "warning")
