@@ -43,16 +43,26 @@ def per_call(fn, seconds: float = 2.0, minimum: int = 20) -> float:
     return statistics.median(samples)
 
 
-def wall(cmd: list[str], runs: int = 7) -> float:
+def wall(cmd: list[str], runs: int = 11) -> tuple[float, float]:
+    """(fastest, median) seconds of a whole command; single runs vary a lot on a shared VM."""
     times = []
     for _ in range(runs):
         start = time.perf_counter()
         subprocess.run(cmd, check=True, capture_output=True)
         times.append(time.perf_counter() - start)
-    return statistics.median(times)
+    return min(times), statistics.median(times)
 
 
 def main() -> None:
+    # Whole commands first, from a small parent process with a quiet CPU.
+    bindir = Path(sys.executable).parent
+    docgen_cmd = str(bindir / "docgen") if (bindir / "docgen").exists() else None
+    with tempfile.TemporaryDirectory() as tmp:
+        out = os.path.join(tmp, "plan.docx")
+        cli = [docgen_cmd] if docgen_cmd else [sys.executable, "-m", "docgen"]
+        t_help = wall([*cli, "--help"])
+        t_render = wall([*cli, "render", str(EXAMPLE), "-o", out, "--force"])
+
     import jinja2
     from docxtpl import DocxTemplate
 
@@ -83,13 +93,6 @@ def main() -> None:
     t_engine = per_call(lambda: prepared.render(context))
     t_api = per_call(lambda: docgen.render(record))
 
-    bindir = Path(sys.executable).parent
-    docgen_cmd = str(bindir / "docgen") if (bindir / "docgen").exists() else None
-    with tempfile.TemporaryDirectory() as tmp:
-        out = os.path.join(tmp, "plan.docx")
-        cli = [docgen_cmd] if docgen_cmd else [sys.executable, "-m", "docgen"]
-        t_help = wall([*cli, "--help"])
-        t_render = wall([*cli, "render", str(EXAMPLE), "-o", out, "--force"])
 
     print(f"machine: {os.cpu_count()} cores, Python {sys.version.split()[0]}")
     print(f"template: {template_path.relative_to(template_path.parents[2])} ({template_path.stat().st_size} bytes), 5 measures")
@@ -97,8 +100,8 @@ def main() -> None:
     print(f"naive docxtpl per document      {t_naive * 1000:8.2f} ms")
     print(f"docgen engine per document      {t_engine * 1000:8.2f} ms   {t_naive / t_engine:5.1f}x faster than naive (target >= 8x)")
     print(f"docgen.render(record) per call  {t_api * 1000:8.2f} ms   {t_naive / t_api:5.1f}x faster than naive (incl. validation)")
-    print(f"docgen --help (wall)            {t_help * 1000:8.0f} ms   target <= 150 ms")
-    print(f"docgen render one example (wall){t_render * 1000:8.0f} ms   target <= 400 ms")
+    print(f"docgen --help (wall)            {t_help[1] * 1000:8.0f} ms   median (fastest {t_help[0] * 1000:.0f} ms); target <= 150 ms")
+    print(f"docgen render one example (wall){t_render[1] * 1000:8.0f} ms   median (fastest {t_render[0] * 1000:.0f} ms); target <= 400 ms")
 
 
 if __name__ == "__main__":

@@ -277,17 +277,16 @@ class PreparedTemplate:
     core: dict[str, jinja2.Template] = field(default_factory=dict)
 
     def render(self, ctx: dict[str, Any], compresslevel: int = 6) -> bytes:
-        tpl = _docxtpl()
         out: dict[str, bytes] = {}
         for name, part in self.parts.items():
             xml = self._run(part.template, ctx, part.source, name)
             xml = re.sub(r"\n<w:p([ >])", r"<w:p\1", xml)
             xml = xml.replace("{_{", "{{").replace("}_}", "}}").replace("{_%", "{%").replace("%_}", "%}")
-            xml = _resolve_listing(tpl, xml)
+            xml = _resolve_listing(xml)
             if part.fix_tables:
                 from lxml import etree
 
-                xml = etree.tostring(tpl.fix_tables(xml), encoding="unicode")
+                xml = etree.tostring(_docxtpl().fix_tables(xml), encoding="unicode")
             if "docPr" in xml:
                 xml = _renumber_docpr(xml)
             out[name] = (part.xml_head + xml).encode("utf-8")
@@ -344,24 +343,52 @@ class PreparedTemplate:
         return buffer.getvalue()
 
 
-_PARAGRAPH = re.compile(r"<w:p(?: [^>]*)?>.*?</w:p>", re.DOTALL)  # docxtpl's own segmentation
-_LISTING_CHARS = re.compile("[\t\a\n\f]")
+_PARAGRAPH = re.compile(r"<w:p(?: [^>]*)?>.*?</w:p>", re.DOTALL)
+_RUN = re.compile(r"<w:r(?: [^>]*)?>.*?</w:r>", re.DOTALL)
+_TEXT = re.compile(r"<w:t(?: [^>]*)?>.*?</w:t>", re.DOTALL)
+_LISTING_CHARS = re.compile("[\\t\\a\\n\\f]")
 
 
-def _resolve_listing(tpl: Any, xml: str) -> str:
-    """docxtpl's resolve_listing, run only on paragraphs that hold a break or tab.
+def _resolve_listing(xml: str) -> str:
+    """Tabs, line breaks, paragraph and page breaks inside rendered text become Word structure.
 
-    Same paragraphs, same function, same result; it skips the regex work on the
-    many paragraphs that have nothing to resolve.
+    The same transformation as docxtpl's `DocxTemplate.resolve_listing` (a
+    test checks they agree), kept here because importing docxtpl loads
+    python-docx (~90 ms), which a one-shot `docgen render` of a cached
+    template would otherwise pay. It also skips the many paragraphs that have
+    nothing to resolve.
     """
     if not _LISTING_CHARS.search(xml):
         return xml
 
     def paragraph(m: re.Match[str]) -> str:
         text = m.group(0)
-        return tpl.resolve_listing(text) if _LISTING_CHARS.search(text) else text
+        if not _LISTING_CHARS.search(text):
+            return text
+        found = re.search(r"<w:pPr>.*?</w:pPr>", text)
+        ppr = found.group(0) if found else ""
+        return _RUN.sub(lambda r: _resolve_run(ppr, r.group(0)), text)
 
     return _PARAGRAPH.sub(paragraph, xml)
+
+
+def _resolve_run(ppr: str, run: str) -> str:
+    found = re.search(r"<w:rPr>.*?</w:rPr>", run)
+    rpr = found.group(0) if found else ""
+
+    def text(m: re.Match[str]) -> str:
+        xml = m.group(0).replace(
+            "\t", f'</w:t></w:r><w:r>{rpr}<w:tab/></w:r><w:r>{rpr}<w:t xml:space="preserve">'
+        )
+        xml = xml.replace("\a", f'</w:t></w:r></w:p><w:p>{ppr}<w:r>{rpr}<w:t xml:space="preserve">')
+        xml = xml.replace("\n", '</w:t><w:br/><w:t xml:space="preserve">')
+        return xml.replace(
+            "\f",
+            '</w:t></w:r></w:p><w:p><w:r><w:br w:type="page"/></w:r></w:p>'
+            f'<w:p>{ppr}<w:r>{rpr}<w:t xml:space="preserve">',
+        )
+
+    return _TEXT.sub(text, run)
 
 
 def _renumber_docpr(xml: str) -> str:

@@ -249,3 +249,29 @@ def test_capfirst_keeps_the_rest(tmp_path: Path, nb_record: dict) -> None:
     nb_record["school"]["name"] = "skolen på Ås og McKinley"
     text = all_text(open_docx(render_with(tmp_path, nb_record, "{{ school.name | capfirst }} / {{ school.name | capitalize }}")))
     assert "Skolen på Ås og McKinley / Skolen på ås og mckinley" in text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "plain",
+        "one\ntwo",
+        "a\tb\tc",
+        "first\asecond\athird",
+        "page\fbreak",
+        "mixed\n\t\a\f end",
+    ],
+)
+def test_listing_resolution_matches_docxtpl(text: str) -> None:
+    """engine._resolve_listing carries docxtpl's resolve_listing; they must agree exactly."""
+    from docxtpl import DocxTemplate
+
+    from docgen.engine import _resolve_listing
+
+    xml = (
+        '<w:body><w:p><w:pPr><w:pStyle w:val="Heading1"/></w:pPr><w:r><w:rPr><w:b/></w:rPr>'
+        f'<w:t xml:space="preserve">{text}</w:t></w:r><w:r><w:t>tail</w:t></w:r></w:p>'
+        '<w:p w:rsidR="00AB"><w:r><w:t>untouched</w:t></w:r></w:p>'
+        f"<w:tbl><w:tr><w:tc><w:p><w:r><w:t>{text}</w:t></w:r></w:p></w:tc></w:tr></w:tbl></w:body>"
+    )
+    assert _resolve_listing(xml) == DocxTemplate(io.BytesIO()).resolve_listing(xml)
