@@ -13,7 +13,8 @@ from .engine import render_document
 from .errors import RecordError
 from .models.common import Document
 from .records import Record, Report, load, validate
-from .templates import find_template
+from .profile import Profile, load_profile
+from .templates import find_template, override_folders
 
 __all__ = ["render", "validate", "load", "Report", "render_report"]
 
@@ -23,20 +24,40 @@ def render(
     lang: str | None = None,
     type: str | None = None,
     template: str | Path | None = None,
+    profile: Profile | str | Path | None = None,
+    templates: str | Path | None = None,
 ) -> bytes:
     """A record (dict, JSON text or model) as .docx bytes.
 
     `lang` overrides the record's language; `type` must match the record's own
-    `type` if it has one; `template` replaces the built-in template. Raises
-    RecordError (listing every issue) or TemplateError.
+    `type` if it has one. `profile` is a school profile (or the path of its
+    TOML file): school facts, logo, signature, custom fields, template folder.
+    `templates` is a folder of the school's templates (DIR/<lang>/<type>.docx)
+    searched before the built-in ones; `template` names one file outright.
+    Raises RecordError (listing every issue), TemplateError or InputError.
     """
-    return render_report(validate(record, type=type, lang=lang), template)
+    if profile is not None and not isinstance(profile, Profile):
+        profile = load_profile(profile)
+    report = validate(record, type=type, lang=lang, profile=profile)
+    return render_report(report, template, profile=profile, templates=templates)
 
 
-def render_report(report: Report, template: str | Path | None = None) -> bytes:
+def render_report(
+    report: Report,
+    template: str | Path | None = None,
+    profile: Profile | None = None,
+    templates: str | Path | None = None,
+) -> bytes:
     """Render the document of a validation report (so callers can show warnings first)."""
     if not report.ok or report.document is None:
         raise RecordError(report.errors)
     document: Document = report.document
-    path = Path(template) if template is not None else find_template(document.type, document.lang)
-    return render_document(document, path)
+    if template is not None:
+        path = Path(template)
+    else:
+        folders = override_folders(templates, profile.template_folder if profile else None)
+        path = find_template(document.type, document.lang, folders)
+    extras = {}
+    if profile is not None and profile.signature is not None:
+        extras["signature"] = profile.signature.model_dump()
+    return render_document(document, path, extras, profile.logo_bytes() if profile else None)

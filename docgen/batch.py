@@ -16,6 +16,7 @@ import unicodedata
 from collections import deque
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import IO, Any, Callable, Iterable, Iterator
 
@@ -175,6 +176,15 @@ class Options:
     type: str | None = None
     lang: str | None = None
     pattern: str = DEFAULT_PATTERN
+    profile: str | None = None  # path of the school profile; each worker loads it once
+    templates: str | None = None  # the school's template folder
+
+
+@lru_cache(maxsize=4)
+def _load_profile(path: str | None):
+    from .profile import load_profile
+
+    return load_profile(path) if path else None
 
 
 def process(item: Item, options: Options) -> tuple[Item, str | None, bytes | None, list[dict[str, Any]], int]:
@@ -188,15 +198,19 @@ def process(item: Item, options: Options) -> tuple[Item, str | None, bytes | Non
     try:
         if item.error:
             raise InputError(f"{item.source}: {item.error}")
+        profile = _load_profile(options.profile)
         record = parse_json(item.data, item.source)
-        report = validate(record, type=options.type, lang=options.lang, source=item.source)
+        if profile is not None:
+            record = profile.apply(record)
+        report = validate(record, type=options.type, lang=options.lang, source=item.source, profile=profile)
         if not report.ok:
             return item, None, None, [{"path": i.path, "message": i.message} for i in report.errors], 0
         assert report.document is not None
         fields = name_fields({**record, "type": report.document.type, "lang": report.document.lang,
                               "document_date": report.document.document_date.isoformat()}, item)
         name = format_name(options.pattern, fields)
-        return item, name, render_report(report), [], len(report.warnings)
+        content = render_report(report, profile=profile, templates=options.templates)
+        return item, name, content, [], len(report.warnings)
     except RecordError as exc:
         return item, None, None, [{"path": i.path, "message": i.message} for i in exc.issues], 0
     except DocgenError as exc:

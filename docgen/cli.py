@@ -41,6 +41,10 @@ class DocgenGroup(click.Group):
         except KeyboardInterrupt:
             click.echo("docgen: interrupted", err=True)
             sys.exit(130)
+        except BrokenPipeError:
+            # The reader went away (`docgen fields TYPE | head`): stop quietly.
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            sys.exit(EXIT_FAIL)
         except Exception as exc:
             if ctx.meta.get("docgen.debug"):
                 raise
@@ -69,6 +73,23 @@ def cli(ctx: click.Context, debug: bool) -> None:
     anything is written; errors name the field, e.g. measures[2].evaluation_date.
     """
     ctx.meta["docgen.debug"] = debug
+
+
+def profile_options(fn):
+    """--profile and --templates, shared by the commands that render or validate."""
+    fn = click.option("--templates", "templates_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+                      help="A folder of the school's templates (DIR/<lang>/<type>.docx), searched before the "
+                           "built-in ones. Also DOCGEN_TEMPLATES.")(fn)
+    fn = click.option("--profile", "profile_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
+                      help="The school profile (TOML). Default: $DOCGEN_PROFILE, else "
+                           "~/.config/docgen/profile.toml if it exists.")(fn)
+    return fn
+
+
+def _profile(path: Path | None):
+    from .profile import load_profile
+
+    return load_profile(path)
 
 
 def _read(path: str) -> tuple[bytes, str]:
@@ -105,8 +126,10 @@ def _print_issues(source: str, errors: list, warnings: list) -> None:
 @click.option("--force", is_flag=True, help="Replace OUT if it exists.")
 @click.option("--archive-copy", is_flag=True,
               help="best_interest only: leave out the internal-notes column (the copy for the pupil's file).")
+@profile_options
 def render(
-    args: tuple[str, ...], output: str, lang: str | None, template: Path | None, force: bool, archive_copy: bool
+    args: tuple[str, ...], output: str, lang: str | None, template: Path | None, force: bool, archive_copy: bool,
+    profile_path: Path | None, templates_dir: Path | None,
 ) -> None:
     """Render one record into a Word document.
 
@@ -134,8 +157,9 @@ def render(
     from .output import write_file
     from .records import validate
 
+    profile = _profile(profile_path)
     data, source = _read(input_path)
-    report = validate(data, type=type_name, lang=lang, source=source)
+    report = validate(data, type=type_name, lang=lang, source=source, profile=profile)
     _print_issues(source, report.errors, report.warnings)
     if not report.ok:
         raise RecordError(report.errors, source)
@@ -145,7 +169,7 @@ def render(
         if "archive_copy" not in type(document).model_fields:
             raise click.UsageError(f"--archive-copy applies to best_interest, not to {document.type}")
         report.document = document = document.model_copy(update={"archive_copy": True})
-    content = render_report(report, template)
+    content = render_report(report, template, profile=profile, templates=templates_dir)
 
     if output == "-":
         sys.stdout.buffer.write(content)
@@ -175,9 +199,11 @@ def render(
 @click.option("--fail-fast", is_flag=True, help="Stop at the first record that fails.")
 @click.option("--skip-existing", is_flag=True, help="Leave documents that already exist (resume a stopped run).")
 @click.option("--force", is_flag=True, help="Replace documents that already exist.")
+@profile_options
 def batch(
     source: str, outdir: Path, workers: int | None, pattern: str | None, type_name: str | None, lang: str | None,
-    errors_path: Path | None, fail_fast: bool, skip_existing: bool, force: bool,
+    errors_path: Path | None, fail_fast: bool, skip_existing: bool, force: bool, profile_path: Path | None,
+    templates_dir: Path | None,
 ) -> None:
     """Render many records: a JSON Lines file (one record per line), a folder
     of .json files, or '-' for JSON Lines on standard input.
@@ -235,7 +261,16 @@ def batch(
         if progress:
             progress.update(outcome.status == "failed")
 
-    options = Options(type=type_name, lang=lang, pattern=pattern or DEFAULT_PATTERN)
+    from .profile import default_profile_path
+    from .templates import override_folders
+
+    profile = _profile(profile_path)  # fail early on a broken profile, before any record
+    override_folders(templates_dir, profile.template_folder if profile else None)
+    options = Options(
+        type=type_name, lang=lang, pattern=pattern or DEFAULT_PATTERN,
+        profile=str(profile_path or default_profile_path() or "") or None,
+        templates=str(templates_dir) if templates_dir else None,
+    )
     try:
         summary = run(source, outdir, options=options, workers=workers or os.cpu_count() or 1, fail_fast=fail_fast,
                       skip_existing=skip_existing, force=force, on_outcome=on_outcome)
@@ -264,7 +299,9 @@ def batch(
 @click.argument("inputs", nargs=-1, required=True, metavar="INPUT...")
 @click.option("--type", "type_name", metavar="TYPE", help="Document type, for records that do not name one.")
 @click.option("--lang", type=click.Choice(LANGS), help="Check as this language (rules differ by country).")
-def validate(inputs: tuple[str, ...], type_name: str | None, lang: str | None) -> None:
+@click.option("--profile", "profile_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="The school profile (TOML): fills in the school and checks custom fields.")
+def validate(inputs: tuple[str, ...], type_name: str | None, lang: str | None, profile_path: Path | None) -> None:
     """Check records without writing anything.
 
     Prints every error and warning with its field path; exit 1 if any record
@@ -274,11 +311,12 @@ def validate(inputs: tuple[str, ...], type_name: str | None, lang: str | None) -
     from .errors import DocgenError
     from .records import validate as check
 
+    profile = _profile(profile_path)
     failed = False
     for path in inputs:
         try:
             data, source = _read(path)
-            report = check(data, type=type_name, lang=lang, source=source)
+            report = check(data, type=type_name, lang=lang, source=source, profile=profile)
         except DocgenError as exc:
             click.echo(f"docgen: error: {exc}", err=True)
             failed = True
@@ -358,6 +396,110 @@ def types() -> None:
     for info in DOCTYPES.values():
         titles = ", ".join(f"{lang}: {info.titles[lang]}" for lang in info.languages)
         click.echo(f"{info.name}\n  {info.summary}\n  {titles}")
+
+
+@cli.group(epilog=EPILOG)
+def templates() -> None:
+    """The Word templates: which are used, export one to edit, check an edited one.
+
+    \b
+    A school's folder has the built-in layout, DIR/<lang>/<type>.docx:
+      docgen templates export activity_plan --lang nb maler/
+      (edit maler/nb/activity_plan.docx in Word or LibreOffice)
+      docgen templates check maler/nb/activity_plan.docx
+      docgen render plan.json -o plan.docx --templates maler/
+    """
+
+
+@templates.command("list")
+@profile_options
+def templates_list(profile_path: Path | None, templates_dir: Path | None) -> None:
+    """Show, for each type and language, which template file is used and where it comes from."""
+    from .templates import all_templates, override_folders
+
+    profile = _profile(profile_path)
+    folders = override_folders(templates_dir, profile.template_folder if profile else None)
+    for type_name, lang, found in all_templates(folders):
+        origin = "built-in" if found.origin == "built-in" else f"override from {found.origin}"
+        click.echo(f"{type_name:16} {lang}  {origin:24}  {found.path}")
+
+
+@templates.command("export")
+@click.argument("type_name", metavar="TYPE")
+@click.argument("directory", metavar="DIR", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--lang", type=click.Choice(LANGS), required=True, help="Which language's template.")
+@click.option("--force", is_flag=True, help="Replace a file that is already there.")
+def templates_export(type_name: str, directory: Path, lang: str, force: bool) -> None:
+    """Copy a built-in template to DIR/<lang>/<type>.docx for editing.
+
+    DIR can then be given to --templates (or named in the school profile)
+    so the edited template replaces the built-in one.
+    """
+    from .output import write_file
+    from .templates import builtin_template, locate
+
+    source = locate(type_name, lang).path
+    target = directory / lang / f"{type_name}.docx"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    write_file(builtin_template(type_name, lang).read_bytes() if source else b"", target, force=force)
+    click.echo(f"docgen: wrote {target}; edit it, then run `docgen templates check {target}`", err=True)
+
+
+@templates.command("check")
+@click.argument("files", nargs=-1, required=True, metavar="FILE...", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--type", "type_name", metavar="TYPE", help="The document type (guessed from the file name).")
+@click.option("--lang", type=click.Choice(LANGS), help="The language (guessed from the folder or the document).")
+@click.option("--profile", "profile_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="The school profile, for its custom fields and logo.")
+def templates_check(files: tuple[Path, ...], type_name: str | None, lang: str | None, profile_path: Path | None) -> None:
+    """Check edited templates before a letter goes out; no record needed.
+
+    Reports Jinja syntax errors, loops and conditions that do not close,
+    fields the record does not have (with a suggestion), and tags Word split
+    so they would print as text, each with where it is: the header, footer or
+    body and the paragraph's own words. Then renders the template once with
+    the type's example record. Exit 1 if anything is wrong.
+    """
+    from .check import check_template
+
+    profile = _profile(profile_path)
+    failed = False
+    for path in files:
+        problems = check_template(path, type_name, lang, profile)
+        for problem in problems:
+            click.echo(f"docgen: error: {path}: {problem}", err=True)
+        if problems:
+            failed = True
+        else:
+            click.echo(f"{path}: ok (renders the example record)")
+    if failed:
+        sys.exit(EXIT_FAIL)
+
+
+@cli.command(epilog=EPILOG)
+@click.argument("type_name", metavar="TYPE")
+@click.option("--profile", "profile_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Include the custom fields this school profile declares.")
+def fields(type_name: str, profile_path: Path | None) -> None:
+    """Every field a template for TYPE may use: the school's cheat sheet.
+
+    Write a field as {{ case.pupil.name }}; loop over a list with
+    {%p for m in measures %} … {{ m.name }} … {%p endfor %}. Dates print as
+    "22. november 2026"; filters change that (e.g. {{ document_date | weekday_date }}).
+    """
+    from .doctypes import doctype
+    from .engine import FILTERS_HELP
+    from .fields import context_shape, rows
+
+    info = doctype(type_name)
+    profile = _profile(profile_path)
+    custom = {name: spec.description for name, spec in profile.fields.items()} if profile else {}
+    click.echo(f"Fields of {info.name} ({', '.join(info.titles[lang] for lang in info.languages)}):\n")
+    for path, kind, description in rows(context_shape(info.name, custom)):
+        click.echo(f"  {path:44} {kind:28} {description}")
+    click.echo("\nFilters:\n")
+    for name, example in FILTERS_HELP.items():
+        click.echo(f"  {name:44} {example}")
 
 
 def main() -> None:

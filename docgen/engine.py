@@ -225,7 +225,10 @@ def context(document: Document) -> dict[str, Any]:
             return [convert(v) for v in value]
         return value
 
-    return convert(document.model_dump(mode="python"))
+    ctx = convert(document.model_dump(mode="python"))
+    ctx.setdefault("signature", None)  # from the school profile, when there is one
+    ctx.setdefault("logo", "")
+    return ctx
 
 
 # ---------------------------------------------------------------- templates
@@ -276,7 +279,10 @@ class PreparedTemplate:
     parts: dict[str, _Part] = field(default_factory=dict)
     core: dict[str, jinja2.Template] = field(default_factory=dict)
 
-    def render(self, ctx: dict[str, Any], compresslevel: int = 6) -> bytes:
+    def render(self, ctx: dict[str, Any], compresslevel: int = 6, logo: bytes | None = None) -> bytes:
+        image = Logo.from_bytes(logo) if logo else None
+        if image is not None:
+            ctx = {**ctx, "logo": image.markup()}
         out: dict[str, bytes] = {}
         for name, part in self.parts.items():
             xml = self._run(part.template, ctx, part.source, name)
@@ -291,7 +297,32 @@ class PreparedTemplate:
                 xml = _renumber_docpr(xml)
             out[name] = (part.xml_head + xml).encode("utf-8")
         out["docProps/core.xml"] = self._core(ctx)
+        if image is not None:
+            out.update(self._logo_parts(image, out))
         return self._zip(out, compresslevel)
+
+    def _logo_parts(self, image: "Logo", rendered: dict[str, bytes]) -> dict[str, bytes]:
+        """The image itself, a relationship from every part that shows it, its content type."""
+        parts = {f"word/{image.target}": image.data}
+        relationship = (
+            f'<Relationship Id="{Logo.REL_ID}" Type="{Logo.REL_TYPE}" Target="{image.target}"/>'
+        )
+        for name, xml in rendered.items():
+            if Logo.REL_ID.encode() not in xml:
+                continue
+            rels_name = f"{Path(name).parent}/_rels/{Path(name).name}.rels"
+            existing = self.raw.get(rels_name, b"").decode("utf-8")
+            if "</Relationships>" in existing:
+                rels = existing.replace("</Relationships>", relationship + "</Relationships>")
+            else:
+                rels = (f'{XML_HEAD}<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+                        f"{relationship}</Relationships>")
+            parts[rels_name] = rels.encode("utf-8")
+        types = self.raw.get("[Content_Types].xml", b"").decode("utf-8")
+        if f'Extension="{image.extension}"' not in types:
+            default = f'<Default Extension="{image.extension}" ContentType="{image.content_type}"/>'
+            parts["[Content_Types].xml"] = types.replace("</Types>", default + "</Types>").encode("utf-8")
+        return parts
 
     def _run(self, template: jinja2.Template, ctx: dict[str, Any], source: str, part: str) -> str:
         try:
@@ -333,14 +364,85 @@ class PreparedTemplate:
         buffer = io.BytesIO()
         with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED, compresslevel=compresslevel) as zf:
             names = [m.filename for m in self.members]
-            if "docProps/core.xml" not in names:
-                names.append("docProps/core.xml")
+            names += [name for name in replaced if name not in names]
             for name in names:
                 info = zipfile.ZipInfo(name, ZIP_DATE)
                 info.compress_type = zipfile.ZIP_DEFLATED
                 info.external_attr = 0o644 << 16
                 zf.writestr(info, replaced.get(name, self.raw.get(name, b"")), compresslevel=compresslevel)
         return buffer.getvalue()
+
+
+@dataclass(frozen=True)
+class Logo:
+    """A school's logo, shown where a template says {{ logo }} (normally the letterhead)."""
+
+    data: bytes
+    extension: str
+    width: int  # pixels
+    height: int
+
+    REL_ID = "rIdDocgenLogo"
+    REL_TYPE = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/image"
+    HEIGHT_EMU = 576_000  # 1.6 cm
+    MAX_WIDTH_EMU = 2_160_000  # 6 cm
+
+    @classmethod
+    def from_bytes(cls, data: bytes) -> "Logo":
+        if data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) > 24:
+            return cls(data, "png", int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big"))
+        if data[:2] == b"\xff\xd8":
+            size = _jpeg_size(data)
+            if size:
+                return cls(data, "jpeg", *size)
+        raise TemplateError("the logo must be a PNG or JPEG image")
+
+    @property
+    def target(self) -> str:
+        return f"media/docgen-logo.{self.extension}"
+
+    @property
+    def content_type(self) -> str:
+        return f"image/{self.extension}"
+
+    def markup(self) -> Markup:
+        """An inline picture that closes the text it stands in and opens it again after."""
+        ratio = self.width / self.height if self.height else 1
+        cy = self.HEIGHT_EMU
+        cx = int(cy * ratio)
+        if cx > self.MAX_WIDTH_EMU:
+            cx, cy = self.MAX_WIDTH_EMU, int(self.MAX_WIDTH_EMU / ratio)
+        a = "http://schemas.openxmlformats.org/drawingml/2006/main"
+        return Markup(
+            "</w:t></w:r><w:r><w:drawing>"
+            '<wp:inline distT="0" distB="0" distL="0" distR="0" '
+            'xmlns:wp="http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing">'
+            f'<wp:extent cx="{cx}" cy="{cy}"/><wp:docPr id="1" name="Logo"/>'
+            f'<wp:cNvGraphicFramePr><a:graphicFrameLocks xmlns:a="{a}" noChangeAspect="1"/></wp:cNvGraphicFramePr>'
+            f'<a:graphic xmlns:a="{a}"><a:graphicData uri="http://schemas.openxmlformats.org/drawingml/2006/picture">'
+            '<pic:pic xmlns:pic="http://schemas.openxmlformats.org/drawingml/2006/picture">'
+            f'<pic:nvPicPr><pic:cNvPr id="0" name="logo.{self.extension}"/><pic:cNvPicPr/></pic:nvPicPr>'
+            f'<pic:blipFill><a:blip r:embed="{self.REL_ID}" '
+            'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"/>'
+            "<a:stretch><a:fillRect/></a:stretch></pic:blipFill>"
+            f'<pic:spPr><a:xfrm><a:off x="0" y="0"/><a:ext cx="{cx}" cy="{cy}"/></a:xfrm>'
+            '<a:prstGeom prst="rect"><a:avLst/></a:prstGeom></pic:spPr>'
+            "</pic:pic></a:graphicData></a:graphic></wp:inline></w:drawing></w:r>"
+            '<w:r><w:t xml:space="preserve">'
+        )
+
+
+def _jpeg_size(data: bytes) -> tuple[int, int] | None:
+    """Width and height from a JPEG's start-of-frame marker."""
+    i = 2
+    while i + 9 < len(data):
+        if data[i] != 0xFF:
+            return None
+        marker, length = data[i + 1], int.from_bytes(data[i + 2 : i + 4], "big")
+        if marker in (0xC0, 0xC1, 0xC2, 0xC3, 0xC5, 0xC6, 0xC7, 0xC9, 0xCA, 0xCB, 0xCD, 0xCE, 0xCF):
+            return int.from_bytes(data[i + 7 : i + 9], "big"), int.from_bytes(data[i + 5 : i + 7], "big")
+        i += 2 + length
+    return None
 
 
 _PARAGRAPH = re.compile(r"<w:p(?: [^>]*)?>.*?</w:p>", re.DOTALL)
@@ -596,6 +698,18 @@ def load_template(path: Path) -> PreparedTemplate:
     return _prepared(str(path), stat.st_mtime_ns, stat.st_size)
 
 
-def render_document(document: Document, template: Path, compresslevel: int = 6) -> bytes:
-    """A validated record merged into the template at `template`, as .docx bytes."""
-    return load_template(template).render(context(document), compresslevel)
+def render_document(
+    document: Document,
+    template: Path,
+    extras: dict[str, Any] | None = None,
+    logo: bytes | None = None,
+    compresslevel: int = 6,
+) -> bytes:
+    """A validated record merged into the template at `template`, as .docx bytes.
+
+    `extras` adds names to the template's context (the profile's signature);
+    `logo` is a PNG or JPEG shown where the template says {{ logo }}.
+    """
+    ctx = context(document)
+    ctx.update(extras or {})
+    return load_template(template).render(ctx, compresslevel, logo)

@@ -7,13 +7,16 @@ import json
 import types
 import typing
 from dataclasses import dataclass, field
-from typing import Any, Mapping
+from typing import TYPE_CHECKING, Any, Mapping
 
 from pydantic import BaseModel, ValidationError
 
 from .doctypes import DOCTYPES, doctype
 from .errors import InputError, Issue, RecordError
 from .models.common import Document
+
+if TYPE_CHECKING:
+    from .profile import Profile
 
 Record = Mapping[str, Any] | str | bytes | Document
 
@@ -163,12 +166,24 @@ def resolve_type(data: Mapping[str, Any], type_name: str | None) -> str:
     return name
 
 
-def validate(record: Record, type: str | None = None, lang: str | None = None, source: str | None = None) -> Report:
-    """Validate a record (dict, JSON text or model) and report every error and warning."""
+def validate(
+    record: Record,
+    type: str | None = None,
+    lang: str | None = None,
+    source: str | None = None,
+    profile: "Profile | None" = None,
+) -> Report:
+    """Validate a record (dict, JSON text or model) and report every error and warning.
+
+    With a school `profile`, its school facts and language fill what the record
+    leaves out, and `custom` is checked against the fields it declares.
+    """
     if isinstance(record, Document):
         document = record if lang in (None, record.lang) else record.model_copy(update={"lang": lang})
-        return _check(document)
+        return _check(document, profile)
     data = parse_json(record, source or "input") if isinstance(record, (str, bytes)) else dict(record)
+    if profile is not None:
+        data = profile.apply(data)
     name = resolve_type(data, type)
     data["type"] = name
     if lang is not None:
@@ -181,11 +196,15 @@ def validate(record: Record, type: str | None = None, lang: str | None = None, s
         return Report(errors=issues)
     if document.lang not in doctype(name).languages:
         return Report(errors=[Issue("lang", f"'{name}' is not available in '{document.lang}'")])
-    return _check(document)
+    return _check(document, profile)
 
 
-def _check(document: Document) -> Report:
+def _check(document: Document, profile: "Profile | None" = None) -> Report:
     issues = list(document.rules())
+    if profile is not None:
+        issues += profile.check_custom(document.custom)
+    elif document.custom:
+        issues.append(Issue("custom", "custom fields need a school profile (--profile) that declares them"))
     return Report(
         errors=[i for i in issues if i.severity == "error"],
         warnings=[i for i in issues if i.severity == "warning"],
@@ -193,9 +212,15 @@ def _check(document: Document) -> Report:
     )
 
 
-def load(record: Record, type: str | None = None, lang: str | None = None, source: str | None = None) -> Document:
+def load(
+    record: Record,
+    type: str | None = None,
+    lang: str | None = None,
+    source: str | None = None,
+    profile: "Profile | None" = None,
+) -> Document:
     """The validated model of a record, or RecordError listing every problem."""
-    report = validate(record, type=type, lang=lang, source=source)
+    report = validate(record, type=type, lang=lang, source=source, profile=profile)
     if not report.ok:
         raise RecordError(report.errors, source)
     assert report.document is not None

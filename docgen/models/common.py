@@ -225,6 +225,10 @@ class Document(Record):
         description="The date the document carries; today if left out.",
     )
     school: School
+    custom: dict[str, str | int | float | bool | None] = Field(
+        default_factory=dict,
+        description="The school's own fields, as declared in its school profile; templates use {{ custom.NAME }}.",
+    )
 
     def rules(self) -> Iterator[Issue]:
         """Cross-field checks a caseworker would want caught (errors and warnings)."""

@@ -1,0 +1,225 @@
+"""Check a school's customised template before a letter goes out, without a record.
+
+Finds what Word or a typo can break: Jinja syntax errors, loops and conditions
+that do not close, names the record does not have (with a "did you mean"),
+tags split so badly that rendering leaves them as text. Every problem says
+where it is in words the school can find in Word: the part (body, header,
+footer) and the text of the paragraph around it. Finally the template is
+rendered once against the type's bundled example record.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from jinja2 import nodes
+
+from . import engine
+from .doctypes import DOCTYPES, doctype
+from .errors import DocgenError, InputError, TemplateError
+from .fields import ANY, Shape, context_shape
+from .resources import data_dir
+
+_LEFTOVER = re.compile(r"\{\s*[{%#]|[}%#]\s*\}")
+_JINJA_GLOBALS = {"range", "dict", "namespace", "cycler", "joiner", "loop", "true", "false", "none", "True", "False", "None"}
+
+
+@dataclass(frozen=True)
+class Problem:
+    where: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.where}: {self.message}" if self.where else self.message
+
+
+def guess_type(path: Path) -> str | None:
+    stem = path.stem
+    return stem if stem in DOCTYPES else next((name for name in DOCTYPES if stem.startswith(name)), None)
+
+
+def guess_lang(path: Path, data: bytes) -> str:
+    """The folder name (templates/nb/...), else the document's default language, else nb."""
+    if path.parent.name in ("nb", "nn", "da"):
+        return path.parent.name
+    m = re.search(rb'<w:lang w:val="(nb|nn|da)-', data)
+    return m.group(1).decode() if m else "nb"
+
+
+def check_template(path: Path, type_name: str | None = None, lang: str | None = None, profile: Any = None) -> list[Problem]:
+    """Every problem found in the template at `path`; an empty list means it rendered the example fine."""
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read ({(exc.strerror or str(exc)).lower()})") from None
+    type_name = type_name or guess_type(path)
+    if type_name is None:
+        raise InputError(f"{path}: cannot tell which document type this template is for; give --type")
+    doctype(type_name)
+    lang = lang or guess_lang(path, data)
+    try:
+        prepared = engine.prepare(data, str(path))
+    except TemplateError as exc:
+        return [Problem(exc.where or "", _strip(str(exc), exc))]
+
+    custom = {name: spec.description for name, spec in profile.fields.items()} if profile else {}
+    problems: list[Problem] = []
+    for part_name, part in prepared.parts.items():
+        problems += _unknown_names(part.source, part_name, context_shape(type_name, custom))
+    if problems:
+        return problems
+    return _render_example(prepared, type_name, lang, profile)
+
+
+def _strip(message: str, exc: TemplateError) -> str:
+    prefix = ", ".join(p for p in (exc.template, exc.where) if p)
+    return message[len(prefix) + 2 :] if prefix and message.startswith(prefix) else message
+
+
+def _unknown_names(source: str, part_name: str, root: Shape) -> list[Problem]:
+    env = engine.environment()
+    tree = env.parse(source)
+    problems: list[Problem] = []
+
+    def report(node: nodes.Node, message: str) -> None:
+        where = ", ".join(x for x in (engine._location(part_name), engine._near(source, node.lineno)) if x)
+        problems.append(Problem(where, message))
+
+    def unknown(node: nodes.Node, dotted: str, name: str, known: dict[str, Shape]) -> None:
+        close = difflib.get_close_matches(name, list(known), n=1, cutoff=0.6)
+        hint = f"; did you mean '{close[0]}'?" if close else ""
+        report(node, f"unknown field '{dotted}'{hint}")
+
+    def expr(node: nodes.Node, scope: dict[str, Shape]) -> Shape:
+        if isinstance(node, nodes.Name):
+            if node.name in scope:
+                return scope[node.name]
+            if node.ctx == "load" and node.name not in _JINJA_GLOBALS and node.name not in env.globals:
+                unknown(node, node.name, node.name, scope)
+            return ANY
+        if isinstance(node, nodes.Getattr):
+            return member(node, expr(node.node, scope), node.attr)
+        if isinstance(node, nodes.Getitem):
+            owner = expr(node.node, scope)
+            if isinstance(node.arg, nodes.Const):
+                if isinstance(node.arg.value, str):
+                    return member(node, owner, node.arg.value)
+                if owner.kind == "list" and owner.item is not None:
+                    return owner.item
+            expr(node.arg, scope)
+            return ANY
+        for child in node.iter_child_nodes():
+            expr(child, scope)
+        return ANY
+
+    def member(node: nodes.Node, owner: Shape, name: str) -> Shape:
+        if owner.kind == "group":
+            if name in owner.fields:
+                return owner.fields[name]
+            unknown(node, _dotted(node), name, owner.fields)
+        return ANY
+
+    def body(items: list[nodes.Node], scope: dict[str, Shape]) -> None:
+        scope = dict(scope)
+        for item in items:
+            if isinstance(item, nodes.For):
+                iterable = expr(item.iter, scope)
+                element = iterable.item if iterable.kind == "list" and iterable.item is not None else ANY
+                inner = {**scope, **_bind(item.target, element), "loop": ANY}
+                if item.test is not None:
+                    expr(item.test, inner)
+                body(item.body, inner)
+                body(item.else_, scope)
+            elif isinstance(item, (nodes.Assign, nodes.AssignBlock)):
+                if isinstance(item, nodes.Assign):
+                    expr(item.node, scope)
+                else:
+                    body(item.body, scope)
+                scope.update(_bind(item.target, ANY))
+            elif isinstance(item, (nodes.Macro, nodes.CallBlock)):
+                inner = {**scope, **{arg.name: ANY for arg in getattr(item, "args", [])}, "caller": ANY, "varargs": ANY, "kwargs": ANY}
+                body(item.body, inner)
+            elif isinstance(item, nodes.If):
+                expr(item.test, scope)
+                body(item.body, scope)
+                for elif_ in item.elif_:
+                    expr(elif_.test, scope)
+                    body(elif_.body, scope)
+                body(item.else_, scope)
+            elif isinstance(item, nodes.Expr):
+                expr(item, scope)
+            else:
+                for child in item.iter_child_nodes():
+                    if isinstance(child, nodes.Expr):
+                        expr(child, scope)
+                    else:
+                        body([child], scope)
+
+    body(tree.body, dict(root.fields))
+    return problems
+
+
+def _bind(target: nodes.Node, shape: Shape) -> dict[str, Shape]:
+    if isinstance(target, nodes.Name):
+        return {target.name: shape}
+    if isinstance(target, nodes.Tuple):
+        return {item.name: ANY for item in target.items if isinstance(item, nodes.Name)}
+    return {}
+
+
+def _dotted(node: nodes.Node) -> str:
+    if isinstance(node, nodes.Name):
+        return node.name
+    if isinstance(node, nodes.Getattr):
+        return f"{_dotted(node.node)}.{node.attr}"
+    if isinstance(node, nodes.Getitem) and isinstance(node.arg, nodes.Const):
+        return f"{_dotted(node.node)}[{node.arg.value!r}]"
+    return "…"
+
+
+def _render_example(prepared: engine.PreparedTemplate, type_name: str, lang: str, profile: Any) -> list[Problem]:
+    from .records import load
+
+    example = data_dir("examples") / f"{type_name}.{lang}.json"
+    try:
+        record = json.loads(example.read_text(encoding="utf-8"))
+        if profile is not None:
+            record = profile.apply(record)
+        document = load(record, profile=profile)
+        ctx = engine.context(document)
+        if profile is not None and profile.signature is not None:
+            ctx["signature"] = profile.signature.model_dump()
+        output = prepared.render(ctx, logo=profile.logo_bytes() if profile else None)
+    except TemplateError as exc:
+        return [Problem(exc.where or "", _strip(str(exc), exc))]
+    except DocgenError as exc:
+        return [Problem("", f"could not render the example record: {exc}")]
+    return _leftover_tags(output)
+
+
+def _leftover_tags(output: bytes) -> list[Problem]:
+    """Tags that survived rendering as plain text: Word split them so they no longer work."""
+    import io
+    import zipfile
+
+    problems = []
+    with zipfile.ZipFile(io.BytesIO(output)) as zf:
+        for name in zf.namelist():
+            if not engine._RENDERED_PART.match(name):
+                continue
+            xml = zf.read(name).decode("utf-8")
+            for paragraph in engine._PARAGRAPH.findall(xml):
+                text = re.sub(r"<[^>]+>", "", paragraph)
+                if _LEFTOVER.search(text):
+                    shown = " ".join(text.split())[:70]
+                    problems.append(Problem(
+                        f'{engine._location(name)}, near "{shown}"',
+                        "a tag came out as plain text: Word or LibreOffice split it, or a brace is missing. "
+                        "Retype the whole tag, e.g. {{ case.pupil.name }}, in one go",
+                    ))
+    return problems

@@ -1,0 +1,163 @@
+"""A school's profile: its letterhead facts, logo, default language, signature,
+template folder and its own extra fields, kept once in a TOML file.
+
+    language = "nb"
+    templates = "maler"            # relative to this file
+    logo = "logo.png"
+
+    [school]
+    name = "Lyngåsen skole"
+    address = "Skolebakken 4\\n1350 Lyngåsen"
+
+    [signature]
+    name = "Anne Holm"
+    title = "rektor"
+
+    [fields.kommunenummer]
+    description = "Kommunenummeret i brevhodet"
+    required = true
+
+Records may then leave out `school` (values in the record win over the
+profile) and supply the declared fields under `custom`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import os
+import re
+from pathlib import Path
+from typing import Any, Iterator, Literal
+
+from pydantic import Field, PrivateAttr, ValidationError, field_validator
+
+from .errors import InputError, Issue
+from .models.common import LangCode, Line, Record, School, Staff
+
+_NAME = re.compile(r"^[a-z][a-z0-9_]{0,40}$")
+MAX_LOGO_BYTES = 2 * 1024 * 1024
+
+
+class FieldSpec(Record):
+    description: Line = Field(description="What the field is, for the school's cheat sheet.")
+    kind: Literal["text", "date", "number", "yes_no"] = Field("text", description="text, date, number or yes_no.")
+    required: bool = Field(False, description="Every record must supply it.")
+
+
+class Profile(Record):
+    language: LangCode | None = Field(None, description="Language for records that do not say.")
+    templates: Path | None = Field(None, description="The school's template folder, relative to the profile.")
+    logo: Path | None = Field(None, description="PNG or JPEG logo for the letterhead, relative to the profile.")
+    school: School | None = None
+    signature: Staff | None = Field(None, description="Who signs letters by default.")
+    fields: dict[str, FieldSpec] = Field(default_factory=dict, description="The school's own fields.")
+
+    @field_validator("fields")
+    @classmethod
+    def _names(cls, value: dict[str, FieldSpec]) -> dict[str, FieldSpec]:
+        for name in value:
+            if not _NAME.match(name):
+                raise ValueError(f"field name '{name}' must be lower-case letters, digits and _ (used as custom.{name})")
+        return value
+
+    # The profile file's folder: relative paths are relative to it.
+    _base: Path = PrivateAttr(default=Path("."))
+
+    @property
+    def template_folder(self) -> Path | None:
+        return self._base / self.templates if self.templates else None
+
+    @property
+    def logo_path(self) -> Path | None:
+        return self._base / self.logo if self.logo else None
+
+    def apply(self, data: dict[str, Any]) -> dict[str, Any]:
+        """The record with the profile's defaults filled in; the record's own values win."""
+        data = dict(data)
+        if self.school is not None:
+            defaults = self.school.model_dump(exclude_none=True)
+            own = data.get("school")
+            data["school"] = {**defaults, **own} if isinstance(own, dict) else own if own is not None else defaults
+        if self.language and "lang" not in data:
+            data["lang"] = self.language
+        return data
+
+    def check_custom(self, custom: dict[str, Any]) -> Iterator[Issue]:
+        """The record's `custom` values against the fields this profile declares."""
+        for name, value in custom.items():
+            spec = self.fields.get(name)
+            if spec is None:
+                close = difflib.get_close_matches(name, list(self.fields), n=1)
+                hint = f"; did you mean '{close[0]}'?" if close else ""
+                yield Issue(f"custom.{name}", f"is not a field the school profile declares{hint}")
+            elif value is not None and not _fits(spec.kind, value):
+                yield Issue(f"custom.{name}", f"must be {_KIND_WORDS[spec.kind]}")
+        for name, spec in self.fields.items():
+            if spec.required and custom.get(name) in (None, ""):
+                yield Issue(f"custom.{name}", "is required by the school profile")
+
+    def logo_bytes(self) -> bytes | None:
+        path = self.logo_path
+        if path is None:
+            return None
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            raise InputError(f"{path}: cannot read the logo ({(exc.strerror or str(exc)).lower()})") from None
+        if len(data) > MAX_LOGO_BYTES:
+            raise InputError(f"{path}: the logo is larger than 2 MB")
+        return data
+
+
+_KIND_WORDS = {"text": "text", "date": "a date written as YYYY-MM-DD", "number": "a number", "yes_no": "true or false"}
+
+
+def _fits(kind: str, value: Any) -> bool:
+    if kind == "text":
+        return isinstance(value, str)
+    if kind == "number":
+        return isinstance(value, (int, float)) and not isinstance(value, bool)
+    if kind == "yes_no":
+        return isinstance(value, bool)
+    try:
+        dt.date.fromisoformat(value)
+        return True
+    except (TypeError, ValueError):
+        return False
+
+
+def default_profile_path() -> Path | None:
+    """$DOCGEN_PROFILE, else ~/.config/docgen/profile.toml if it exists."""
+    configured = os.environ.get("DOCGEN_PROFILE")
+    if configured:
+        return Path(configured)
+    base = os.environ.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
+    path = Path(base) / "docgen" / "profile.toml"
+    return path if path.is_file() else None
+
+
+def load_profile(path: Path | str | None = None) -> Profile | None:
+    """The profile at `path` (or the default location), or None when there is none."""
+    import tomllib
+
+    from .records import _message, format_path
+
+    path = Path(path) if path else default_profile_path()
+    if path is None:
+        return None
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise InputError(f"{path}: school profile not found") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(f"{path}: cannot read the school profile ({exc})") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise InputError(f"{path}: not valid TOML: {exc}") from None
+    try:
+        profile = Profile.model_validate(raw)
+    except ValidationError as exc:
+        lines = [f"  {format_path(tuple(e['loc']))}: {_message(e, Profile)}" for e in exc.errors()]
+        raise InputError("\n".join([f"{path}: the school profile has errors:", *lines])) from None
+    profile._base = path.resolve().parent
+    return profile
