@@ -57,7 +57,5 @@ def render_report(
     else:
         folders = override_folders(templates, profile.template_folder if profile else None)
         path = find_template(document.type, document.lang, folders)
-    extras = {}
-    if profile is not None and profile.signature is not None:
-        extras["signature"] = profile.signature.model_dump()
+    extras = profile.context(document.custom) if profile is not None else {}
     return render_document(document, path, extras, profile.logo_bytes() if profile else None)

@@ -189,11 +189,11 @@ def _render_example(prepared: engine.PreparedTemplate, type_name: str, lang: str
     try:
         record = json.loads(example.read_text(encoding="utf-8"))
         if profile is not None:
-            record = profile.apply(record)
+            record = profile.apply({**record, "custom": profile.sample_custom()})
         document = load(record, profile=profile)
         ctx = engine.context(document)
-        if profile is not None and profile.signature is not None:
-            ctx["signature"] = profile.signature.model_dump()
+        if profile is not None:
+            ctx.update(profile.context(document.custom))
         output = prepared.render(ctx, logo=profile.logo_bytes() if profile else None)
     except TemplateError as exc:
         return [Problem(exc.where or "", _strip(str(exc), exc))]

@@ -436,12 +436,12 @@ def templates_export(type_name: str, directory: Path, lang: str, force: bool) ->
     so the edited template replaces the built-in one.
     """
     from .output import write_file
-    from .templates import builtin_template, locate
+    from .templates import locate
 
-    source = locate(type_name, lang).path
+    source = locate(type_name, lang).path  # the built-in one: no override folders
     target = directory / lang / f"{type_name}.docx"
     target.parent.mkdir(parents=True, exist_ok=True)
-    write_file(builtin_template(type_name, lang).read_bytes() if source else b"", target, force=force)
+    write_file(source.read_bytes(), target, force=force)
     click.echo(f"docgen: wrote {target}; edit it, then run `docgen templates check {target}`", err=True)
 
 

@@ -226,7 +226,8 @@ def context(document: Document) -> dict[str, Any]:
         return value
 
     ctx = convert(document.model_dump(mode="python"))
-    ctx.setdefault("signature", None)  # from the school profile, when there is one
+    # From the school profile, when there is one; empty fields otherwise, so templates never break.
+    ctx.setdefault("signature", {"name": None, "title": None, "email": None, "phone": None})
     ctx.setdefault("logo", "")
     return ctx
 

@@ -97,6 +97,19 @@ class Profile(Record):
             if spec.required and custom.get(name) in (None, ""):
                 yield Issue(f"custom.{name}", "is required by the school profile")
 
+    def context(self, custom: dict[str, Any]) -> dict[str, Any]:
+        """What the profile adds to a template's context: its signature, and every declared
+        field (empty when the record leaves an optional one out)."""
+        extras: dict[str, Any] = {"custom": {name: None for name in self.fields} | custom}
+        if self.signature is not None:
+            extras["signature"] = self.signature.model_dump()
+        return extras
+
+    def sample_custom(self) -> dict[str, Any]:
+        """Values for every declared field, to try a template without a real record."""
+        samples = {"text": "…", "date": "2026-08-17", "number": 1, "yes_no": True}
+        return {name: samples[spec.kind] for name, spec in self.fields.items()}
+
     def logo_bytes(self) -> bytes | None:
         path = self.logo_path
         if path is None:

@@ -1,0 +1,94 @@
+"""The school profile: one TOML file of facts, logo, signature and the school's own fields."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+import docgen
+from docgen.errors import InputError
+from docgen.profile import load_profile
+
+from conftest import ROOT, load_example
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "school.toml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_example_profile_loads() -> None:
+    profile = load_profile(ROOT / "examples" / "profile" / "school.toml")
+    assert profile is not None and profile.school.name == "Lyngåsen skole"
+    assert profile.logo_path == (ROOT / "examples" / "profile" / "logo.png").resolve()
+    assert profile.logo_bytes()[:4] == b"\x89PNG"
+
+
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ("language = ", "not valid TOML"),
+        ('langauge = "nb"', "langauge: is not a known field; did you mean 'language'?"),
+        ('[school]\nnavn = "x"', "school.name: is required but missing"),
+        ('[fields.Kommune-Nr]\ndescription = "x"', "lower-case letters"),
+        ('language = "sv"', "language: must be one of"),
+    ],
+)
+def test_profile_errors_name_the_key(tmp_path: Path, text: str, message: str) -> None:
+    with pytest.raises(InputError) as info:
+        load_profile(write(tmp_path, text))
+    assert message in str(info.value)
+    assert "school.toml" in str(info.value)
+
+
+def test_missing_profile_and_logo(tmp_path: Path) -> None:
+    with pytest.raises(InputError, match="school profile not found"):
+        load_profile(tmp_path / "nope.toml")
+    profile = load_profile(write(tmp_path, 'logo = "missing.png"'))
+    with pytest.raises(InputError, match="cannot read the logo"):
+        profile.logo_bytes()
+
+
+def test_default_location(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("DOCGEN_PROFILE", raising=False)
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path))
+    assert load_profile() is None
+    (tmp_path / "docgen").mkdir()
+    (tmp_path / "docgen" / "profile.toml").write_text('language = "da"', encoding="utf-8")
+    assert load_profile().language == "da"
+    monkeypatch.setenv("DOCGEN_PROFILE", str(write(tmp_path, 'language = "nn"')))
+    assert load_profile().language == "nn"
+
+
+def test_profile_fills_the_record_and_checks_custom_fields(tmp_path: Path) -> None:
+    profile = load_profile(write(tmp_path, '''
+language = "nn"
+[school]
+name = "Profilskulen"
+phone = "+47 00 00 00 00"
+[fields.kommunenummer]
+description = "Kommunenummer"
+required = true
+[fields.skolestart]
+description = "Første skuledag"
+kind = "date"
+'''))
+    record = load_example("activity_plan.nb.json")
+    del record["lang"]
+    record["school"] = {"name": "Eiga namn"}  # the record's own value wins
+    record["custom"] = {"kommunenummer": "4601", "skolestart": "2026-08-17"}
+    document = docgen.load(record, profile=profile)
+    assert document.lang == "nn"
+    assert document.school.name == "Eiga namn" and document.school.phone == "+47 00 00 00 00"
+
+    record["custom"] = {"kommunenumer": "4601", "skolestart": "17.08.2026"}
+    errors = {i.path: i.message for i in docgen.validate(record, profile=profile).errors}
+    assert "did you mean 'kommunenummer'" in errors["custom.kommunenumer"]
+    assert errors["custom.kommunenummer"] == "is required by the school profile"
+    assert errors["custom.skolestart"].startswith("must be a date")
+
+    record["custom"] = {"kommunenummer": "4601"}
+    assert [i.path for i in docgen.validate(record, lang="nn").errors] == ["custom"]  # no profile declares it
