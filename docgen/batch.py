@@ -200,15 +200,11 @@ def process(item: Item, options: Options) -> tuple[Item, str | None, bytes | Non
             raise InputError(f"{item.source}: {item.error}")
         profile = _load_profile(options.profile)
         record = parse_json(item.data, item.source)
-        if profile is not None:
-            record = profile.apply(record)
         report = validate(record, type=options.type, lang=options.lang, source=item.source, profile=profile)
         if not report.ok:
             return item, None, None, [{"path": i.path, "message": i.message} for i in report.errors], 0
         assert report.document is not None
-        fields = name_fields({**record, "type": report.document.type, "lang": report.document.lang,
-                              "document_date": report.document.document_date.isoformat()}, item)
-        name = format_name(options.pattern, fields)
+        name = format_name(options.pattern, name_fields(report.document.model_dump(mode="json"), item))
         content = render_report(report, profile=profile, templates=options.templates)
         return item, name, content, [], len(report.warnings)
     except RecordError as exc:

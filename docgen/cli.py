@@ -160,7 +160,7 @@ def render(
     profile = _profile(profile_path)
     data, source = _read(input_path)
     report = validate(data, type=type_name, lang=lang, source=source, profile=profile)
-    _print_issues(source, report.errors, report.warnings)
+    _print_issues(source, [], report.warnings)  # errors come once, in the RecordError below
     if not report.ok:
         raise RecordError(report.errors, source)
     document = report.document
