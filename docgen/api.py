@@ -26,8 +26,10 @@ def render(
     template: str | Path | None = None,
     profile: Profile | str | Path | None = None,
     templates: str | Path | None = None,
+    format: str = "docx",
 ) -> bytes:
-    """A record (dict, JSON text or model) as .docx bytes.
+    """A record (dict, JSON text or model) as .docx bytes, or PDF with format="pdf" / "pdfa"
+    (PDF/A-2b, tagged; needs LibreOffice).
 
     `lang` overrides the record's language; `type` must match the record's own
     `type` if it has one. `profile` is a school profile (or the path of its
@@ -39,7 +41,14 @@ def render(
     if profile is not None and not isinstance(profile, Profile):
         profile = load_profile(profile)
     report = validate(record, type=type, lang=lang, profile=profile)
-    return render_report(report, template, profile=profile, templates=templates)
+    content = render_report(report, template, profile=profile, templates=templates)
+    if format == "docx":
+        return content
+    from .pdf import FORMATS, convert_one
+
+    if format not in FORMATS:
+        raise ValueError(f"format must be one of {', '.join(FORMATS)}")
+    return convert_one(content, format)
 
 
 def render_report(

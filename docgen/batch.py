@@ -68,7 +68,7 @@ class Summary:
 
 
 def read_items(source: str, stdin: IO[bytes] | None = None) -> Iterator[Item]:
-    """Records one at a time from a JSON Lines file, a folder of .json files, or '-' (stdin)."""
+    """Records one at a time from a JSON Lines file, a folder of .json files, one .json file, or '-' (stdin)."""
     if source == "-":
         yield from _lines(stdin or sys.stdin.buffer, "<stdin>")
         return
@@ -79,6 +79,12 @@ def read_items(source: str, stdin: IO[bytes] | None = None) -> Iterator[Item]:
                 yield Item(n, str(file), None, file.read_bytes())
             except OSError as exc:
                 yield Item(n, str(file), None, b"", f"cannot read ({(exc.strerror or str(exc)).lower()})")
+        return
+    if path.suffix.lower() == ".json" and path.is_file():  # one record, however it is laid out
+        try:
+            yield Item(1, source, None, path.read_bytes())
+        except OSError as exc:
+            yield Item(1, source, None, b"", f"cannot read ({(exc.strerror or str(exc)).lower()})")
         return
     try:
         handle = path.open("rb")
@@ -107,6 +113,8 @@ def count_items(source: str) -> int | None:
     try:
         if path.is_dir():
             return sum(1 for p in path.iterdir() if p.suffix == ".json" and p.is_file())
+        if path.suffix.lower() == ".json":
+            return 1
         with path.open("rb") as handle:
             return sum(1 for line in handle if line.strip())
     except OSError:
@@ -279,11 +287,18 @@ def run(
     fail_fast: bool = False,
     skip_existing: bool = False,
     force: bool = False,
+    fmt: str = "docx",
+    pdf_timeout: float | None = None,
     on_outcome: Callable[[Outcome], None] = lambda outcome: None,
     stdin: IO[bytes] | None = None,
 ) -> Summary:
-    """Render every record of `source` into `outdir`; report each outcome through `on_outcome`."""
+    """Render every record of `source` into `outdir`; report each outcome, in input order, through `on_outcome`.
+
+    For PDF, finished documents wait in a queue and are converted a chunk at a
+    time by a few LibreOffice processes working side by side.
+    """
     from .output import write_file
+    from .pdf import CHUNK, DEFAULT_TIMEOUT, ConverterPool
 
     check_pattern(options.pattern)
     outdir = Path(outdir)
@@ -294,39 +309,67 @@ def run(
     if not os.access(outdir, os.W_OK):
         raise OutputError(f"{outdir}: cannot write in this folder")
 
+    pool = ConverterPool(fmt, min(max(workers, 1), 4), pdf_timeout or DEFAULT_TIMEOUT) if fmt != "docx" else None
+    limit = CHUNK * len(pool.converters) if pool else 1
+    extension = "pdf" if pool else "docx"
     summary = Summary()
     taken: set[str] = set()
-    for item, name, content, errors, warnings in _results(read_items(source, stdin), options, workers):
-        outcome = Outcome(item.n, item.source, item.line, "failed", errors=errors, warnings=warnings)
-        if content is not None and name is not None:
-            target = outdir / _unique(name, taken)
-            outcome.output = str(target)
-            if skip_existing and target.exists():
-                outcome.status = "skipped"
+    queue: list[tuple[Outcome, Path | None, bytes | None]] = []
+
+    def settle() -> None:
+        waiting = [i for i, (_, _, content) in enumerate(queue) if content is not None]
+        contents = [queue[i][2] for i in waiting]
+        converted = dict(zip(waiting, pool.convert(contents) if pool else contents))
+        for i, (outcome, target, _) in enumerate(queue):
+            if i in converted:
+                result = converted[i]
+                if isinstance(result, str):
+                    outcome.errors = [{"path": None, "message": result}]
+                else:
+                    try:
+                        write_file(result, target, force=force, sync=False)
+                        outcome.status = "written"
+                    except OutputError as exc:
+                        outcome.errors = [{"path": None, "message": str(exc)}]
+            if outcome.status == "written":
+                summary.written += 1
+            elif outcome.status == "skipped":
+                summary.skipped += 1
             else:
-                try:
-                    write_file(content, target, force=force, sync=False)
-                    outcome.status = "written"
-                except OutputError as exc:
-                    outcome.errors = [{"path": None, "message": str(exc)}]
-        if outcome.status == "written":
-            summary.written += 1
-        elif outcome.status == "skipped":
-            summary.skipped += 1
-        else:
-            summary.failed += 1
-        on_outcome(outcome)
-        if fail_fast and outcome.status == "failed":
-            summary.stopped = True
-            break
+                summary.failed += 1
+                if fail_fast:
+                    summary.stopped = True
+            on_outcome(outcome)
+        queue.clear()
+
+    try:
+        for item, name, content, errors, warnings in _results(read_items(source, stdin), options, workers):
+            outcome = Outcome(item.n, item.source, item.line, "failed", errors=errors, warnings=warnings)
+            target = None
+            if content is not None and name is not None:
+                target = outdir / _unique(name, taken, extension)
+                outcome.output = str(target)
+                if skip_existing and target.exists():
+                    outcome.status, content = "skipped", None
+            else:
+                content = None
+            queue.append((outcome, target, content))
+            if len(queue) >= limit or (fail_fast and outcome.status == "failed"):
+                settle()
+                if summary.stopped:
+                    break
+        settle()
+    finally:
+        if pool:
+            pool.close()
     return summary
 
 
-def _unique(name: str, taken: set[str]) -> str:
+def _unique(name: str, taken: set[str], extension: str = "docx") -> str:
     """'x.docx', then 'x-2.docx', 'x-3.docx'… never two records onto one file."""
-    candidate, k = f"{name}.docx", 1
+    candidate, k = f"{name}.{extension}", 1
     while candidate.casefold() in taken:
         k += 1
-        candidate = f"{name}-{k}.docx"
+        candidate = f"{name}-{k}.{extension}"
     taken.add(candidate.casefold())
     return candidate

@@ -15,6 +15,7 @@ from typing import Any, NoReturn
 import click
 
 LANGS = ("nb", "nn", "da")
+FORMATS = ("docx", "pdf", "pdfa")  # docgen.pdf.FORMATS, without importing it at start-up
 EXIT_OK, EXIT_FAIL, EXIT_USAGE = 0, 1, 2
 
 EPILOG = """\b
@@ -126,10 +127,15 @@ def _print_issues(source: str, errors: list, warnings: list) -> None:
 @click.option("--force", is_flag=True, help="Replace OUT if it exists.")
 @click.option("--archive-copy", is_flag=True,
               help="best_interest only: leave out the internal-notes column (the copy for the pupil's file).")
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default=None,
+              help="docx, pdf, or pdfa (PDF/A-2b for archives). PDF needs LibreOffice.  "
+                   "[default: from OUT's suffix, else docx]")
+@click.option("--pdf-timeout", type=click.FloatRange(min=1), default=120, show_default=True,
+              help="Seconds LibreOffice may take before it is stopped.")
 @profile_options
 def render(
     args: tuple[str, ...], output: str, lang: str | None, template: Path | None, force: bool, archive_copy: bool,
-    profile_path: Path | None, templates_dir: Path | None,
+    fmt: str | None, pdf_timeout: float, profile_path: Path | None, templates_dir: Path | None,
 ) -> None:
     """Render one record into a Word document.
 
@@ -150,7 +156,8 @@ def render(
         raise click.UsageError("expected [TYPE] INPUT; got more arguments")
     type_name, input_path = (None, args[0]) if len(args) == 1 else args
     if output == "-" and sys.stdout.isatty():
-        raise click.UsageError("refusing to write a Word file to the terminal; redirect it or give -o FILE")
+        raise click.UsageError("refusing to write a document to the terminal; redirect it or give -o FILE")
+    fmt = fmt or ("pdf" if output.lower().endswith(".pdf") else "docx")
 
     from .api import render_report
     from .errors import RecordError
@@ -170,6 +177,10 @@ def render(
             raise click.UsageError(f"--archive-copy applies to best_interest, not to {document.type}")
         report.document = document = document.model_copy(update={"archive_copy": True})
     content = render_report(report, template, profile=profile, templates=templates_dir)
+    if fmt != "docx":
+        from .pdf import convert_one
+
+        content = convert_one(content, fmt, pdf_timeout)
 
     if output == "-":
         sys.stdout.buffer.write(content)
@@ -178,7 +189,7 @@ def render(
     target = Path(output)
     if target.is_dir():
         stem = Path(input_path).stem if input_path != "-" else f"{document.type}.{document.lang}"
-        target = target / f"{stem}.docx"
+        target = target / f"{stem}.{'docx' if fmt == 'docx' else 'pdf'}"
     write_file(content, target, force=force)
     click.echo(f"docgen: wrote {target}", err=True)
 
@@ -199,11 +210,16 @@ def render(
 @click.option("--fail-fast", is_flag=True, help="Stop at the first record that fails.")
 @click.option("--skip-existing", is_flag=True, help="Leave documents that already exist (resume a stopped run).")
 @click.option("--force", is_flag=True, help="Replace documents that already exist.")
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="docx", show_default=True,
+              help="docx, pdf, or pdfa (PDF/A-2b). PDF needs LibreOffice, started a few times per batch, "
+                   "never once per document.")
+@click.option("--pdf-timeout", type=click.FloatRange(min=1), default=120, show_default=True,
+              help="Seconds LibreOffice may take per document before it is stopped and the document reported.")
 @profile_options
 def batch(
     source: str, outdir: Path, workers: int | None, pattern: str | None, type_name: str | None, lang: str | None,
-    errors_path: Path | None, fail_fast: bool, skip_existing: bool, force: bool, profile_path: Path | None,
-    templates_dir: Path | None,
+    errors_path: Path | None, fail_fast: bool, skip_existing: bool, force: bool, fmt: str, pdf_timeout: float,
+    profile_path: Path | None, templates_dir: Path | None,
 ) -> None:
     """Render many records: a JSON Lines file (one record per line), a folder
     of .json files, or '-' for JSON Lines on standard input.
@@ -272,8 +288,13 @@ def batch(
         templates=str(templates_dir) if templates_dir else None,
     )
     try:
+        if fmt != "docx":
+            from .pdf import find_soffice
+
+            find_soffice()  # say so before any work when LibreOffice is missing
         summary = run(source, outdir, options=options, workers=workers or os.cpu_count() or 1, fail_fast=fail_fast,
-                      skip_existing=skip_existing, force=force, on_outcome=on_outcome)
+                      skip_existing=skip_existing, force=force, fmt=fmt, pdf_timeout=pdf_timeout,
+                      on_outcome=on_outcome)
     except KeyboardInterrupt:
         if progress:
             progress.close()

@@ -186,3 +186,10 @@ def test_killed_batch_leaves_no_partial_file_and_resumes(tmp_path: Path) -> None
     assert resumed.returncode == 1  # the invalid records still fail
     assert len(docx_files(out)) == 400 - len(bad)
     assert f"{len(done)} skipped" in resumed.stderr
+
+
+def test_a_single_json_file_is_one_record(tmp_path: Path) -> None:
+    result = invoke("batch", str(Path(__file__).parent.parent / "examples" / "activity_plan.da.json"),
+                    "-o", str(tmp_path / "out"), "--name", "{source}")
+    assert result.exit_code == 0, result.stderr
+    assert [p.name for p in docx_files(tmp_path / "out")] == ["activity_plan.da.docx"]
