@@ -41,6 +41,7 @@ schemas: install
 bench: install
 	$(BIN)/python bench/render_speed.py
 	$(BIN)/python bench/batch_speed.py
+	$(BIN)/python bench/pdf_speed.py
 
 clean:
 	rm -rf $(VENV) out build dist
