@@ -45,9 +45,16 @@ def guess_type(path: Path) -> str | None:
 
 def guess_lang(path: Path, data: bytes) -> str:
     """The folder name (templates/nb/...), else the document's default language, else nb."""
+    import io
+    import zipfile
+
     if path.parent.name in ("nb", "nn", "da"):
         return path.parent.name
-    m = re.search(rb'<w:lang w:val="(nb|nn|da)-', data)
+    try:
+        styles = zipfile.ZipFile(io.BytesIO(data)).read("word/styles.xml")
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError):
+        return "nb"
+    m = re.search(rb'<w:rPrDefault>.*?<w:lang w:val="(nb|nn|da)-', styles, re.S)
     return m.group(1).decode() if m else "nb"
 
 
@@ -67,7 +74,7 @@ def check_template(path: Path, type_name: str | None = None, lang: str | None = 
     except TemplateError as exc:
         return [Problem(exc.where or "", _strip(str(exc), exc))]
 
-    custom = {name: spec.description for name, spec in profile.fields.items()} if profile else {}
+    custom = {name: (spec.kind, spec.description) for name, spec in profile.fields.items()} if profile else {}
     problems: list[Problem] = []
     for part_name, part in prepared.parts.items():
         problems += _unknown_names(part.source, part_name, context_shape(type_name, custom))

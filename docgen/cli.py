@@ -514,7 +514,7 @@ def fields(type_name: str, profile_path: Path | None) -> None:
 
     info = doctype(type_name)
     profile = _profile(profile_path)
-    custom = {name: spec.description for name, spec in profile.fields.items()} if profile else {}
+    custom = {name: (spec.kind, spec.description) for name, spec in profile.fields.items()} if profile else {}
     click.echo(f"Fields of {info.name} ({', '.join(info.titles[lang] for lang in info.languages)}):\n")
     for path, kind, description in rows(context_shape(info.name, custom)):
         click.echo(f"  {path:44} {kind:28} {description}")

@@ -44,7 +44,6 @@ XML_HEAD = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
 MAX_TEMPLATE_BYTES = 50 * 1024 * 1024  # uncompressed, all parts together
 MAX_PART_BYTES = 20 * 1024 * 1024
 MAX_OUTPUT_CHARS = 100 * 1024 * 1024
-MAX_SEQUENCE = 1_000_000
 
 _RENDERED_PART = re.compile(r"^word/(document|header\d*|footer\d*|footnotes|endnotes)\.xml$")
 _PART_NAMES = {"document": "the document body", "header": "the page header", "footer": "the page footer",
@@ -70,20 +69,100 @@ class Term(str):
 # ---------------------------------------------------------------- environment
 
 
-class _Sandbox(ImmutableSandboxedEnvironment):
-    """The sandbox, plus a cap on `*` and `**` so a template cannot exhaust memory."""
+MAX_VALUE = 2_000_000  # characters or items in any one value a template builds
+MAX_INT_BITS = 10_000
+_HUGE_NUMBER = re.compile(r"\d{7,}")  # a width or count in the millions, inside a format string
 
-    intercepted_binops = frozenset(["*", "**"])
+
+class TooLarge(SecurityError):
+    """A template tried to build a value beyond the size budget."""
+
+
+def _too_big(value: Any) -> bool:
+    if isinstance(value, bool):
+        return False
+    if isinstance(value, int):
+        return value.bit_length() > MAX_INT_BITS
+    if isinstance(value, (str, list, tuple, dict)):
+        return len(value) > MAX_VALUE
+    return False
+
+
+def _check_size(value: Any) -> Any:
+    if _too_big(value):
+        raise TooLarge("the template builds a value too large for a document")
+    return value
+
+
+def _check_width(text: Any) -> None:
+    """A format string asking for a width in the millions ('%100000000s', '{:>100000000}')."""
+    if isinstance(text, str) and ("%" in text or "{" in text) and _HUGE_NUMBER.search(text):
+        raise TooLarge("the template asks for a width too large for a document")
+
+
+def _check_arguments(args: tuple, kwargs: dict) -> None:
+    """Refuse counts and widths that would build huge values, before they are built."""
+    for arg in (*args, *kwargs.values()):
+        if isinstance(arg, int) and not isinstance(arg, bool) and abs(arg) > MAX_VALUE:
+            raise TooLarge("the template asks for a count or width too large for a document")
+        _check_width(arg)
+
+
+class _Sandbox(ImmutableSandboxedEnvironment):
+    """Jinja's immutable sandbox, plus a size budget: no value a template builds (by
+    repetition, padding, formatting, joining, replacing, concatenating or powers) may
+    exceed MAX_VALUE, so a template cannot exhaust memory or CPU."""
+
+    intercepted_binops = frozenset(["*", "**", "%", "+"])
 
     def call_binop(self, context: Context, operator: str, left: Any, right: Any) -> Any:
-        if operator == "**" and isinstance(right, (int, float)) and abs(right) > 100:
-            raise SecurityError("exponent too large in template")
-        if operator == "*" and any(isinstance(x, (str, list, tuple)) for x in (left, right)):
-            size = len(left if not isinstance(left, (int, float)) else right)
-            count = right if isinstance(right, int) else left
-            if isinstance(count, int) and size * count > MAX_SEQUENCE:
-                raise SecurityError("repetition too large in template")
-        return super().call_binop(context, operator, left, right)
+        if operator == "**" and isinstance(right, (int, float)) and not isinstance(right, bool):
+            too_big = abs(right) > 100
+            if isinstance(left, int) and abs(left) > 1:
+                too_big = too_big or left.bit_length() * abs(right) > MAX_INT_BITS
+            if too_big:
+                raise TooLarge("the template computes a number too large for a document")
+        if operator == "*":
+            count, other = (right, left) if isinstance(right, int) else (left, right)
+            if isinstance(other, (str, list, tuple)) and isinstance(count, int) and len(other) * count > MAX_VALUE:
+                raise TooLarge("the template builds a value too large for a document")
+        if operator == "%":
+            _check_width(left)
+        return _check_size(super().call_binop(context, operator, left, right))
+
+    def call(__self, __context: Context, __obj: Any, *args: Any, **kwargs: Any) -> Any:  # noqa: N805
+        _check_arguments(args, kwargs)
+        return _check_size(super().call(__context, __obj, *args, **kwargs))
+
+    def format_string(self, s: str, args: tuple, kwargs: dict, format_func: Any = None) -> str:
+        _check_width(s)
+        return _check_size(super().format_string(s, args, kwargs, format_func))
+
+
+def _capped_filter(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """A filter that refuses huge counts and widths and never returns a huge value."""
+    import functools
+
+    value_at = 1 if hasattr(fn, "jinja_pass_arg") else 0  # after the context or environment
+
+    @functools.wraps(fn)  # keeps Jinja's pass_context marker
+    def capped(*args: Any, **kwargs: Any) -> Any:
+        if len(args) > value_at:
+            _check_width(args[value_at])  # the format filter's own string
+        _check_arguments(args[value_at + 1 :], kwargs)
+        return _check_size(fn(*args, **kwargs))
+
+    return capped
+
+
+def _capped_join(parts: Any) -> Any:
+    """`~` concatenation, with the size budget (Jinja offers no hook for it)."""
+    items = list(parts)
+    if sum(len(str(p)) for p in items) > MAX_VALUE:
+        raise TooLarge("the template builds a value too large for a document")
+    from jinja2.runtime import markup_join
+
+    return markup_join(items)
 
 
 def _lang(ctx: Context) -> str:
@@ -178,6 +257,9 @@ def environment() -> jinja2.Environment:
     for name in ("safe", "forceescape", "pprint", "xmlattr", "urlize", "filesizeformat"):
         env.filters.pop(name, None)
     env.globals.pop("lipsum", None)
+    env.filters.update(
+        {name: _capped_filter(fn) for name, fn in env.filters.items() if name not in ("length", "count")}
+    )
     env.filters.update(
         long_date=_date_filter(dates.long_date),
         weekday_date=_date_filter(dates.weekday_date),
@@ -288,7 +370,6 @@ class PreparedTemplate:
         for name, part in self.parts.items():
             xml = self._run(part.template, ctx, part.source, name)
             xml = re.sub(r"\n<w:p([ >])", r"<w:p\1", xml)
-            xml = xml.replace("{_{", "{{").replace("}_}", "}}").replace("{_%", "{%").replace("%_}", "%}")
             xml = _resolve_listing(xml)
             if part.fix_tables:
                 from lxml import etree
@@ -517,15 +598,41 @@ def _template_error(exc: jinja2.TemplateError, template: str, part: str, source:
         m = re.search(r"has no attribute '([^']+)'|'([^']+)' is undefined", message)
         name = next((g for g in m.groups() if g), None) if m else None
         message = f"unknown field '{name}'" if name else "a field the record does not have"
+    elif isinstance(exc, TooLarge):
+        message = str(exc)
     elif isinstance(exc, SecurityError):
         message = "the template tries to reach something it may not use (blocked by the sandbox)"
     elif isinstance(exc, TemplateSyntaxError):
         message = f"template syntax error: {message}"
+        opener = _unclosed_block(source) if "end of template" in message else None
+        if opener is not None:  # Jinja points at the end; the school needs the tag that is never closed
+            name, line = opener
+            where = ", ".join(x for x in (_location(part), _near(source, line)) if x)
+            message = f"template syntax error: this {{% {name} %}} is never closed with {{% end{name} %}}"
     return TemplateError(message, template, where)
+
+
+_BLOCK_TAG = re.compile(r"\{%-?\s*(\w+)")
+_OPENERS = {"if", "for", "macro", "call", "filter", "with", "block", "raw", "autoescape"}
+
+
+def _unclosed_block(source: str) -> tuple[str, int] | None:
+    """The innermost block tag with no end tag, and its line."""
+    stack: list[tuple[str, int]] = []
+    for m in _BLOCK_TAG.finditer(source):
+        name = m.group(1)
+        line = source.count("\n", 0, m.start()) + 1
+        if name in _OPENERS:
+            stack.append((name, line))
+        elif name.startswith("end") and stack and stack[-1][0] == name[3:]:
+            stack.pop()
+    return stack[-1] if stack else None
 
 
 def prepare(data: bytes, name: str) -> PreparedTemplate:
     """Read and compile a .docx template, refusing anything that is not a sound Word file."""
+    if data[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":  # an OLE file: Word's encrypted .docx, or an old .doc
+        raise TemplateError("the file is password-protected or an old .doc; save it as .docx without a password", name)
     try:
         zf = zipfile.ZipFile(io.BytesIO(data))
         members = zf.infolist()
@@ -548,17 +655,30 @@ def prepare(data: bytes, name: str) -> PreparedTemplate:
             blob = zf.read(m)
             if len(blob) > MAX_PART_BYTES and _RENDERED_PART.match(m.filename):
                 raise TemplateError(f"the part {m.filename} is larger than 20 MB", name)
+            if m.filename.endswith((".xml", ".rels")) and b"<!DOCTYPE" in blob[:4096]:
+                raise TemplateError(
+                    f"{m.filename} declares a DOCTYPE, which Word never writes; the file may have been crafted", name
+                )
             raw[m.filename] = blob
     except (zipfile.BadZipFile, zlib.error, EOFError, OSError):
         raise TemplateError("the file is damaged (truncated or corrupt zip)", name) from None
     prepared = PreparedTemplate(name=name, members=[m for m in members if not m.is_dir()], raw=raw)
     compiled = _cached(data) or _compile(prepared, data)
-    env, globals_ = environment(), environment().make_globals(None)
-    for part_name, (source, code, fix_tables) in compiled["parts"].items():
-        template = env.template_class.from_code(env, code, globals_, None)
-        prepared.parts[part_name] = _Part(part_name, source, template, fix_tables, XML_HEAD)
-    prepared.core = {prop: env.template_class.from_code(env, code, globals_, None) for prop, code in compiled["core"].items()}
+    prepared.parts = {
+        part_name: _Part(part_name, source, _template(code), fix_tables, XML_HEAD)
+        for part_name, (source, code, fix_tables) in compiled["parts"].items()
+    }
+    prepared.core = {prop: _template(code) for prop, code in compiled["core"].items()}
     return prepared
+
+
+def _template(code: Any) -> jinja2.Template:
+    env = environment()
+    template = env.template_class.from_code(env, code, env.make_globals(None), None)
+    # The compiled module's own names for `~`; all its functions share these globals.
+    namespace = template.root_render_func.__globals__
+    namespace["markup_join"] = namespace["str_join"] = _capped_join
+    return template
 
 
 # A compiled template, as plain data marshal can store:
@@ -582,7 +702,7 @@ def _compile(prepared: PreparedTemplate, data: bytes) -> Compiled:
             raise TemplateError(f"{part_name} is not well-formed XML", prepared.name, _location(part_name)) from None
         raw_text = blob.decode("utf-8", errors="replace")
         text = etree.tostring(root, encoding="unicode")
-        source = re.sub(r"<w:p([ >])", r"\n<w:p\1", tpl.patch_xml(text))
+        source = _literal_braces(re.sub(r"<w:p([ >])", r"\n<w:p\1", tpl.patch_xml(text)))
         try:
             code = env.compile(source)
         except jinja2.TemplateError as exc:
@@ -591,6 +711,17 @@ def _compile(prepared: PreparedTemplate, data: bytes) -> Compiled:
     compiled = {"parts": parts, "core": _compile_core(prepared)}
     _store(data, compiled)
     return compiled
+
+
+def _literal_braces(source: str) -> str:
+    """docxtpl's way to print a literal {{ or {% in a template is to write {_{ or {_%.
+
+    docxtpl turns them back after rendering, over the whole output, record values
+    included; turning them into raw Jinja text here leaves record values alone.
+    """
+    for written, meant in (("{_{", "{{"), ("}_}", "}}"), ("{_%", "{%"), ("%_}", "%}")):
+        source = source.replace(written, "{% raw %}" + meant + "{% endraw %}")
+    return source
 
 
 def _compile_core(prepared: PreparedTemplate) -> dict[str, Any]:
@@ -634,9 +765,12 @@ def _cache_file(data: bytes) -> Path | None:
         folder = Path(base) / "docgen"
     from . import __version__
 
-    versions = f"{__version__}|{jinja2.__version__}|{_docxtpl_version()}|{sys.version}"
+    versions = f"{_CACHE_FORMAT}|{__version__}|{jinja2.__version__}|{_docxtpl_version()}|{sys.version}"
     key = hashlib.sha256(versions.encode() + b"\0" + data).hexdigest()[:40]
     return folder / f"template-{key}.marshal"
+
+
+_CACHE_FORMAT = 2  # bump when the compiled form changes
 
 
 @lru_cache(maxsize=1)

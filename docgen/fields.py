@@ -78,13 +78,19 @@ def model_fields(model: type[BaseModel]) -> dict[str, Shape]:
     return out
 
 
-def context_shape(type_name: str, custom: dict[str, str] | None = None) -> Shape:
-    """The whole template context of a type: the record, plus what docgen adds."""
+_CUSTOM_KINDS = {"text": "text", "date": "date", "number": "number", "yes_no": "yes/no"}
+
+
+def context_shape(type_name: str, custom: dict[str, tuple[str, str]] | None = None) -> Shape:
+    """The whole template context of a type: the record, plus what docgen adds.
+
+    `custom` is the school profile's fields: name -> (kind, description).
+    """
     fields = model_fields(doctype(type_name).model)
     fields["custom"] = Shape(
         "group",
         "The school's own fields, declared in its school profile.",
-        fields={name: Shape("any", text) for name, text in (custom or {}).items()},
+        fields={name: Shape(_CUSTOM_KINDS.get(kind, "any"), text) for name, (kind, text) in (custom or {}).items()},
     )
     fields["signature"] = Shape("group", "Who signs, from the school profile (may be empty).", fields=model_fields(Staff))
     fields["logo"] = Shape("any", "The school's logo from its profile; place {{ logo }} in the letterhead.")

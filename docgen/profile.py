@@ -100,7 +100,11 @@ class Profile(Record):
     def context(self, custom: dict[str, Any]) -> dict[str, Any]:
         """What the profile adds to a template's context: its signature, and every declared
         field (empty when the record leaves an optional one out)."""
-        extras: dict[str, Any] = {"custom": {name: None for name in self.fields} | custom}
+        values = {name: None for name in self.fields} | custom
+        for name, spec in self.fields.items():
+            if spec.kind == "date" and isinstance(values.get(name), str):
+                values[name] = dt.date.fromisoformat(values[name])  # prints as a date, takes date filters
+        extras: dict[str, Any] = {"custom": values}
         if self.signature is not None:
             extras["signature"] = self.signature.model_dump()
         return extras

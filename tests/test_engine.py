@@ -148,7 +148,7 @@ def test_properties_come_from_the_record(nb_record: dict) -> None:
     "content, message",
     [
         (b"not a zip at all", "not a Word document"),
-        (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 600, "not a Word document"),
+        (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 600, "password-protected"),
     ],
 )
 def test_broken_template_files(content: bytes, message: str) -> None:

@@ -23,8 +23,9 @@ def test_activity_plan_fields() -> None:
 
 def test_every_type_and_custom_fields() -> None:
     for name in DOCTYPES:
-        found = paths(name, {"kommunenummer": "Kommunenummeret"})
+        found = paths(name, {"kommunenummer": ("text", "Kommunenummeret"), "skolestart": ("date", "Første skoledag")})
         assert found["school.name"][0] == "text"
-        assert found["custom.kommunenummer"][1] == "Kommunenummeret"
+        assert found["custom.kommunenummer"] == ("text", "Kommunenummeret")
+        assert found["custom.skolestart"][0] == "date"
     assert "rows[]" not in paths("best_interest")  # rows are dicts: no invented sub-fields
     assert "prevention.roles" in paths("strategy")
