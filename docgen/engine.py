@@ -369,7 +369,7 @@ class PreparedTemplate:
         out: dict[str, bytes] = {}
         for name, part in self.parts.items():
             xml = self._run(part.template, ctx, part.source, name)
-            xml = re.sub(r"\n<w:p([ >])", r"<w:p\1", xml)
+            xml = xml.replace("\n<w:p ", "<w:p ").replace("\n<w:p>", "<w:p>")  # undo the split before Jinja
             xml = _resolve_listing(xml)
             if part.fix_tables:
                 from lxml import etree

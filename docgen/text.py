@@ -37,6 +37,8 @@ def clean_line(value: str) -> str:
 
 def to_docx_text(value: str) -> str:
     """Mark line and paragraph breaks the way docxtpl resolves them in a run."""
+    if value.isprintable():  # no breaks, tabs or control characters: nothing to do
+        return value
     value = clean_text(value)
     value = _BLANK_LINES.sub(PARAGRAPH_BREAK, value)
     return value
