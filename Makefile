@@ -42,6 +42,7 @@ bench: install
 	$(BIN)/python bench/render_speed.py
 	$(BIN)/python bench/batch_speed.py
 	$(BIN)/python bench/pdf_speed.py
+	$(BIN)/python bench/http_speed.py
 
 clean:
 	rm -rf $(VENV) out build dist

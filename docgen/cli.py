@@ -523,5 +523,48 @@ def fields(type_name: str, profile_path: Path | None) -> None:
         click.echo(f"  {name:44} {example}")
 
 
+@cli.command(epilog=EPILOG)
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on (loopback by default).")
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535))
+@click.option("--workers", default=1, show_default=True, type=click.IntRange(min=1), help="Server processes.")
+@click.option("--max-body", default=1024 * 1024, show_default=True, type=click.IntRange(min=1024),
+              help="Largest request body, in bytes; larger gets 413.")
+@profile_options
+def serve(host: str, port: int, workers: int, max_body: int, profile_path: Path | None,
+          templates_dir: Path | None) -> None:
+    """Serve documents over HTTP for integrations (needs: pip install 'docgen[server]').
+
+    \b
+      POST /documents/{type}?lang=nb&format=docx|pdf|pdfa   the record as JSON -> the file
+      POST /validate/{type}                                  -> errors and warnings by field path
+      GET  /document-types, /schemas/{type}, /health, /openapi.json, /docs
+
+    With DOCGEN_API_TOKEN set, every request but /health needs
+    'Authorization: Bearer TOKEN'. Errors are application/problem+json.
+    Record contents are never logged.
+    """
+    try:
+        import uvicorn  # noqa: F401
+        import fastapi  # noqa: F401
+    except ImportError:
+        from .errors import DocgenError
+
+        raise DocgenError("the HTTP service needs its extra: pip install 'docgen[server]'") from None
+    profile = _profile(profile_path)  # fail now, not in every worker
+    from .templates import override_folders
+
+    override_folders(templates_dir, profile.template_folder if profile else None)
+    if profile_path:
+        os.environ["DOCGEN_PROFILE"] = str(profile_path.resolve())
+    if templates_dir:
+        os.environ["DOCGEN_SERVE_TEMPLATES"] = str(templates_dir.resolve())
+    os.environ["DOCGEN_MAX_BODY"] = str(max_body)
+    import uvicorn
+
+    click.echo(f"docgen: serving on http://{host}:{port} ({workers} worker{'s' if workers > 1 else ''})", err=True)
+    uvicorn.run("docgen.server:app_from_env", factory=True, host=host, port=port, workers=workers,
+                log_level="info", access_log=True, server_header=False)
+
+
 def main() -> None:
     cli(prog_name="docgen")

@@ -124,6 +124,8 @@ def _message(error: Mapping[str, Any], model: type[BaseModel]) -> str:
             if close:
                 return f"is not a known field; did you mean '{close[0]}'?"
         return "is not a known field here; check the spelling"
+    if kind == "date_range":
+        return str(error.get("msg"))
     if kind.startswith("date_") or kind == "date_type":
         return "must be a date written as YYYY-MM-DD, e.g. 2026-11-22"
     if kind.startswith("datetime_"):

@@ -11,6 +11,7 @@ from __future__ import annotations
 import copy
 import io
 import json
+import resource
 import struct
 import subprocess
 import sys
@@ -290,6 +291,56 @@ def test_resource_caps_cannot_be_bypassed(tmp_path: Path, source: str) -> None:
     render_refused(template, tmp_path / "out")
 
 
+# The process gets 2 GB of address space and 5 s of CPU; a normal render needs a fraction of
+# either. A hostile template must be refused within them, with the budget's own message.
+MEMORY_LIMIT = 2 * 1024**3
+CPU_SECONDS = 5
+
+
+def _limits() -> None:
+    resource.setrlimit(resource.RLIMIT_AS, (MEMORY_LIMIT, MEMORY_LIMIT))
+    resource.setrlimit(resource.RLIMIT_CPU, (CPU_SECONDS, CPU_SECONDS))
+
+
+def render_limited(tmp_path: Path, body: str) -> subprocess.CompletedProcess[str]:
+    template = make_template(tmp_path / "tpl", body)
+    out_dir = tmp_path / "out"
+    out_dir.mkdir()
+    done = subprocess.run(
+        [sys.executable, "-m", "docgen", "render", NB, "--template", template, "-o", out_dir / "plan.docx"],
+        capture_output=True, text=True, cwd=out_dir, timeout=120, preexec_fn=_limits,
+    )
+    if done.returncode:
+        assert sorted(out_dir.iterdir()) == []
+    return done
+
+
+def test_the_limits_leave_room_for_a_normal_render(tmp_path: Path) -> None:
+    """So the test below fails for the template, not for the limits."""
+    done = render_limited(tmp_path, "{% for m in measures %}{{ m.name }} {{ 'x' * 999999 }}{% endfor %}")
+    assert done.returncode == 0, done.stderr
+
+
+@pytest.mark.xfail(
+    strict=True, raises=AssertionError,
+    reason="no budget on what a template outputs or how long it runs: _run() calls "
+           "template.render() and compares len(text) with MAX_OUTPUT_CHARS only afterwards, and "
+           "nothing counts loop iterations. Nested loops (each range within MAX_RANGE) emit 2e8 "
+           "one-character strings (18.6 GB peak RSS measured unlimited; here MemoryError) or spin "
+           "1e10 times; wordwrap(1) on a 1M-character value takes ~34 s of CPU",
+)
+@pytest.mark.parametrize("body", [
+    pytest.param("{% for i in range(2000) %}{% for j in range(99999) %}x{% endfor %}{% endfor %}", id="output-flood"),
+    pytest.param("{% for i in range(100000) %}{% for j in range(100000) %}{% endfor %}{% endfor %}", id="busy-loops"),
+    pytest.param("{{ ('a' * 999999)|wordwrap(1)|length }}", id="wordwrap"),
+])
+def test_a_template_cannot_exhaust_memory_or_cpu(tmp_path: Path, body: str) -> None:
+    done = render_limited(tmp_path, body)
+    assert done.returncode == 1, f"killed by signal {-done.returncode}" if done.returncode < 0 else done.stderr
+    assert done.stderr.startswith("docgen: error: ") and "Traceback" not in done.stderr
+    assert "MemoryError" not in done.stderr  # the budget must stop it, not the operating system
+
+
 # ---------------------------------------------------------------- 2. malformed template files
 
 
@@ -470,6 +521,25 @@ def test_external_entities_are_never_read(tmp_path: Path, base_template: bytes) 
 def test_template_with_a_dtd_gives_a_valid_document_or_a_clear_error(tmp_path: Path, base_template: bytes, entity: str) -> None:
     template = tmp_path / "dtd.docx"
     template.write_bytes(_with_doctype(f"<!DOCTYPE w:document [<!ENTITY x {entity}>]>", "&x;")(base_template))
+    out = tmp_path / "out" / "plan.docx"
+    out.parent.mkdir()
+    result = docgen("render", NB, "--template", template, "-o", out)
+    if result.exit_code == 0:
+        open_docx(out.read_bytes())  # Word must be able to open what docgen wrote
+    else:
+        render_refused(template, out.parent)
+
+
+@pytest.mark.xfail(
+    strict=True, raises=etree.XMLSyntaxError,
+    reason="prepare() only looks for '<!DOCTYPE' in the first 4096 bytes of a part; XML allows any "
+           "amount of whitespace or comments before the DOCTYPE, so a padded one gets through and the "
+           "output again keeps '&x;' without its declaration: exit 0, a document Word cannot open",
+)
+@pytest.mark.parametrize("padding", ["<!--" + "x" * 5000 + "-->", " " * 5000], ids=["comment", "whitespace"])
+def test_a_dtd_after_padding_is_refused_too(tmp_path: Path, base_template: bytes, padding: str) -> None:
+    template = tmp_path / "dtd.docx"
+    template.write_bytes(_with_doctype(padding + '<!DOCTYPE w:document [<!ENTITY x "Lyngåsen">]>', "&x;")(base_template))
     out = tmp_path / "out" / "plan.docx"
     out.parent.mkdir()
     result = docgen("render", NB, "--template", template, "-o", out)

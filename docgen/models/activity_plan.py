@@ -10,7 +10,7 @@ from pydantic import Field, computed_field
 from ..dates import add_working_days
 from ..errors import Issue
 from ..languages import language
-from .common import Case, Choice, Document, Line, OptText, Record, Staff, Text, labelled
+from .common import Date, Case, Choice, Document, Line, OptText, Record, Staff, Text, labelled
 
 NO_EVALUATION_WEEKS = 6
 DK_PLAN_WORKING_DAYS = 10
@@ -45,7 +45,7 @@ class Views(Record):
 
 class TemporaryMeasure(Record):
     description: Text = Field(description="What is done at once while the plan is made.")
-    start_date: dt.date = Field(description="When it started, YYYY-MM-DD.")
+    start_date: Date = Field(description="When it started, YYYY-MM-DD.")
     responsible: Staff | None = Field(None, description="Who sees that it is done.")
 
 
@@ -55,9 +55,9 @@ class Measure(Record):
     description: Text = Field(description="What will be done, as precisely as possible.")
     rationale: Text = Field(description="Which problem the measure shall solve, and why this measure.")
     participation: OptText = Field(None, description="How the pupil and the guardians took part in choosing it.")
-    start_date: dt.date = Field(description="When the measure starts, YYYY-MM-DD.")
+    start_date: Date = Field(description="When the measure starts, YYYY-MM-DD.")
     responsible: Staff = Field(description="Who is responsible for carrying it out.")
-    evaluation_date: dt.date = Field(description="When it is evaluated, YYYY-MM-DD.")
+    evaluation_date: Date = Field(description="When it is evaluated, YYYY-MM-DD.")
     evaluation_participants: list[Line] = Field(
         default_factory=list, description="Who takes part in the evaluation meeting."
     )

@@ -49,6 +49,20 @@ def _email(value: str) -> str:
     return value
 
 
+FIRST_YEAR, LAST_YEAR = 1900, 2199
+
+
+def _plausible(value: dt.date) -> dt.date:
+    if not FIRST_YEAR <= value.year <= LAST_YEAR:
+        raise PydanticCustomError("date_range", "must be a date between the years {first} and {last}",
+                                  {"first": FIRST_YEAR, "last": LAST_YEAR})
+    return value
+
+
+Date = Annotated[dt.date, AfterValidator(_plausible)]
+"""A calendar date a school document can carry: YYYY-MM-DD, between 1900 and 2199."""
+DateTime = Annotated[dt.datetime, AfterValidator(_plausible)]
+
 Line = Annotated[str, Field(min_length=1, max_length=500), AfterValidator(_line)]
 """One line: a name, a title. Line breaks become spaces."""
 
@@ -106,7 +120,7 @@ class School(Record):
 class Pupil(Record):
     name: Line = Field(description="The pupil's full name.")
     group: Line = Field(description="Class or group, e.g. '6B'.")
-    date_of_birth: dt.date | None = Field(None, description="Date of birth, YYYY-MM-DD.")
+    date_of_birth: Date | None = Field(None, description="Date of birth, YYYY-MM-DD.")
 
 
 class Staff(Record):
@@ -170,18 +184,18 @@ labelled(
 class Concern(Record):
     """How the school came to know: the start of every deadline."""
 
-    received_date: dt.date = Field(description="The date the concern reached the school, YYYY-MM-DD.")
+    received_date: Date = Field(description="The date the concern reached the school, YYYY-MM-DD.")
     channel: Channel = Field(description="How it arrived.")
     reported_by: Reporter = Field(description="Who raised the concern.")
     received_by: Staff = Field(description="The staff member who received it first.")
-    school_aware_date: dt.date | None = Field(
+    school_aware_date: Date | None = Field(
         None,
         description=(
             "The day any employee first learned of the problem, if earlier than received_date. "
             "Danish deadlines run from this day."
         ),
     )
-    rector_informed_date: dt.date | None = Field(
+    rector_informed_date: Date | None = Field(
         None,
         description=(
             "The day the rector (head teacher) was told. In Norway the case may go to the "
@@ -220,7 +234,7 @@ class Document(Record):
 
     type: str
     lang: LangCode = Field(description="Written language: 'nb' Bokmål, 'nn' Nynorsk, 'da' Danish.")
-    document_date: dt.date = Field(
+    document_date: Date = Field(
         default_factory=dt.date.today,
         description="The date the document carries; today if left out.",
     )

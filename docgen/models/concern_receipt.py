@@ -10,7 +10,7 @@ from pydantic import Field, computed_field
 from ..dates import add_working_days, working_days_between
 from ..errors import Issue
 from ..languages import language
-from .common import Case, Choice, Document, Line, OptLine, OptText, Record, Staff, labelled
+from .common import Date, DateTime, Case, Choice, Document, Line, OptLine, OptText, Record, Staff, labelled
 
 DK_PLAN_WORKING_DAYS = 10
 
@@ -63,7 +63,7 @@ labelled(
 
 
 class Meeting(Record):
-    start: dt.datetime = Field(description="Date and time of the start-up meeting, YYYY-MM-DDTHH:MM (local time).")
+    start: DateTime = Field(description="Date and time of the start-up meeting, YYYY-MM-DDTHH:MM (local time).")
     place: Line = Field(description="Where the meeting is held, e.g. 'møterommet i 2. etasje'.")
     participants: list[Line] = Field(default_factory=list, description="Who will be there from the school and the home.")
 

@@ -13,7 +13,7 @@ from pydantic import Field, computed_field
 
 from ..errors import Issue
 from ..languages import language
-from .common import Choice, Document, Line, OptLine, OptText, Record, Text, labelled
+from .common import Date, Choice, Document, Line, OptLine, OptText, Record, Text, labelled
 
 
 class Role(Choice):
@@ -115,8 +115,8 @@ class Strategy(Document):
     social_media: RoleActions = Field(
         default_factory=RoleActions, description="Optional social-media conduct policy, by role."
     )
-    revised: dt.date = Field(description="When the strategy was last revised (printed as month and year).")
-    approved: dt.date | None = Field(None, description="When it was approved (printed as month and year).")
+    revised: Date = Field(description="When the strategy was last revised (printed as month and year).")
+    approved: Date | None = Field(None, description="When it was approved (printed as month and year).")
     approved_by: OptLine = Field(
         None, description="The body that approved it, e.g. 'skolebestyrelsen' (DK), 'SU/SMU' or 'driftsstyret' (NO)."
     )

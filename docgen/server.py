@@ -1,0 +1,320 @@
+"""HTTP service for integrations: one POST with a JSON record, the document back.
+
+A thin FastAPI layer over the same API the CLI uses. It is stateless (any
+number of copies behind a load balancer), reads and parses request bodies
+itself so that every error is `application/problem+json` (RFC 9457) with the
+same plain-word field paths as the CLI, renders in worker threads so the event
+loop (and `/health`) stays responsive, and logs no record contents.
+
+Needs the optional extra: pip install 'docgen[server]'.
+"""
+
+from __future__ import annotations
+
+import hmac
+import os
+from pathlib import Path
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.openapi.utils import get_openapi
+from fastapi.responses import JSONResponse, Response
+from starlette.concurrency import run_in_threadpool
+
+from . import __version__
+from .doctypes import DOCTYPES
+from .errors import DocgenError, InputError, RecordError, TemplateError
+from .records import parse_json, validate
+
+DEFAULT_MAX_BODY = 1024 * 1024
+CONTENT_TYPES = {
+    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "pdf": "application/pdf",
+    "pdfa": "application/pdf",
+}
+PROBLEM = "application/problem+json"
+PROBLEM_SCHEMA = {
+    "type": "object",
+    "description": "RFC 9457 problem details; `errors` lists record problems by field path.",
+    "properties": {
+        "type": {"type": "string"},
+        "title": {"type": "string"},
+        "status": {"type": "integer"},
+        "detail": {"type": "string"},
+        "errors": {"type": "array", "items": {"$ref": "#/components/schemas/Issue"}},
+        "warnings": {"type": "array", "items": {"$ref": "#/components/schemas/Issue"}},
+    },
+    "required": ["title", "status"],
+}
+ISSUE_SCHEMA = {
+    "type": "object",
+    "properties": {"path": {"type": "string"}, "message": {"type": "string"}},
+    "required": ["path", "message"],
+}
+
+
+class Problem(Exception):
+    def __init__(self, status: int, title: str, detail: str = "", **extra: Any) -> None:
+        self.status, self.title, self.detail, self.extra = status, title, detail, extra
+
+
+def problem_response(problem: Problem) -> JSONResponse:
+    body = {"type": "about:blank", "title": problem.title, "status": problem.status, **problem.extra}
+    if problem.detail:
+        body["detail"] = problem.detail
+    headers = {"WWW-Authenticate": "Bearer"} if problem.status == 401 else None
+    return JSONResponse(body, status_code=problem.status, media_type=PROBLEM, headers=headers)
+
+
+def _issues(issues: list) -> list[dict[str, str]]:
+    return [{"path": i.path, "message": i.message} for i in issues]
+
+
+def create_app(
+    profile: Any = None,
+    templates: str | Path | None = None,
+    max_body: int = DEFAULT_MAX_BODY,
+    token: str | None = None,
+) -> FastAPI:
+    """The application. `profile` is a loaded school profile (or None), `templates` a folder of
+    the school's templates, `token` the bearer token every request but /health must carry."""
+    app = FastAPI(
+        title="docgen",
+        version=__version__,
+        description="Norwegian and Danish school-environment documents from validated JSON records.",
+        docs_url="/docs",
+        redoc_url=None,
+    )
+    token_bytes = token.encode() if token else None
+
+    @app.middleware("http")
+    async def guard(request: Request, call_next: Any) -> Response:
+        try:
+            if token_bytes is not None and request.url.path != "/health":
+                given = request.headers.get("authorization", "")
+                scheme, _, value = given.partition(" ")
+                if scheme.lower() != "bearer" or not hmac.compare_digest(value.encode(), token_bytes):
+                    raise Problem(401, "Unauthorized", "send the API token as 'Authorization: Bearer TOKEN'")
+            return await call_next(request)
+        except Problem as problem:
+            return problem_response(problem)
+
+    @app.exception_handler(Problem)
+    async def on_problem(request: Request, problem: Problem) -> JSONResponse:
+        return problem_response(problem)
+
+    @app.exception_handler(404)
+    async def on_not_found(request: Request, exc: Exception) -> JSONResponse:
+        return problem_response(Problem(404, "Not Found", "no such endpoint"))
+
+    @app.exception_handler(405)
+    async def on_method(request: Request, exc: Exception) -> JSONResponse:
+        return problem_response(Problem(405, "Method Not Allowed"))
+
+    @app.exception_handler(Exception)
+    async def on_error(request: Request, exc: Exception) -> JSONResponse:
+        # Never echo the exception: it could hold record contents.
+        return problem_response(Problem(500, "Internal Server Error", f"unexpected {type(exc).__name__}"))
+
+    @app.get("/health", summary="Liveness: answers at once, even while documents render")
+    async def health() -> dict[str, str]:
+        return {"status": "ok", "version": __version__}
+
+    @app.get("/document-types", summary="Document types, their languages, and links to their schemas")
+    async def document_types(request: Request) -> dict[str, Any]:
+        return {
+            "document_types": [
+                {
+                    "type": info.name,
+                    "summary": info.summary,
+                    "languages": list(info.languages),
+                    "titles": info.titles,
+                    "schema": str(request.url_for("record_schema", type_name=info.name)),
+                    "render": str(request.url_for(f"render_{info.name}")),
+                    "validate": str(request.url_for(f"validate_{info.name}")),
+                }
+                for info in DOCTYPES.values()
+            ]
+        }
+
+    @app.get("/schemas/{type_name}", name="record_schema", summary="The JSON Schema of a record type")
+    async def record_schema(type_name: str) -> dict[str, Any]:
+        from .schema import json_schema
+
+        _doctype(type_name)
+        return json_schema(type_name)
+
+    async def read_record(request: Request) -> dict[str, Any]:
+        media = request.headers.get("content-type", "").split(";")[0].strip().lower()
+        if media != "application/json" and not media.endswith("+json"):
+            raise Problem(415, "Unsupported Media Type", "send the record as JSON (Content-Type: application/json)")
+        declared = request.headers.get("content-length")
+        if declared and declared.isdigit() and int(declared) > max_body:
+            raise Problem(413, "Content Too Large", f"the body is larger than {max_body} bytes")
+        body = bytearray()
+        async for chunk in request.stream():
+            body += chunk
+            if len(body) > max_body:
+                raise Problem(413, "Content Too Large", f"the body is larger than {max_body} bytes")
+        try:
+            return parse_json(bytes(body), "body")
+        except InputError as exc:
+            raise Problem(400, "Bad Request", str(exc)) from None
+
+    def checked(type_name: str, lang: str | None, data: dict[str, Any]):
+        info = _doctype(type_name)
+        if lang is not None and lang not in info.languages:
+            raise Problem(404, "Not Found", f"'{type_name}' is not available in '{lang}'; languages: "
+                                            f"{', '.join(info.languages)}")
+        try:
+            report = validate(data, type=type_name, lang=lang, profile=profile)
+        except InputError as exc:
+            raise Problem(422, "Unprocessable Content", str(exc)) from None
+        return report
+
+    for info in DOCTYPES.values():
+        _add_routes(app, info.name, read_record, checked, profile, templates)
+
+    @app.api_route("/documents/{type_name}", methods=["POST"], include_in_schema=False)
+    @app.api_route("/validate/{type_name}", methods=["POST"], include_in_schema=False)
+    async def unknown_type(type_name: str) -> Response:
+        _doctype(type_name)  # a known type matched its own route first
+        raise Problem(404, "Not Found")
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            app.openapi_schema = _openapi(app)
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
+    return app
+
+
+def _doctype(type_name: str):
+    info = DOCTYPES.get(type_name)
+    if info is None:
+        raise Problem(404, "Not Found", f"unknown document type '{type_name}'; known: {', '.join(DOCTYPES)}")
+    return info
+
+
+def _add_routes(app: FastAPI, type_name: str, read_record: Any, checked: Any, profile: Any, templates: Any) -> None:
+    async def render_document(request: Request, lang: str | None = None, format: str = "docx") -> Response:
+        if format not in CONTENT_TYPES:
+            raise Problem(400, "Bad Request", "format must be docx, pdf or pdfa")
+        report = checked(type_name, lang, await read_record(request))
+        if not report.ok:
+            raise Problem(422, "Unprocessable Content", "the record has errors", errors=_issues(report.errors),
+                          warnings=_issues(report.warnings))
+        try:
+            content = await run_in_threadpool(_render, report, profile, templates, format)
+        except RecordError as exc:
+            raise Problem(422, "Unprocessable Content", "the record has errors", errors=_issues(exc.issues)) from None
+        except TemplateError as exc:
+            raise Problem(500, "Template Error", str(exc)) from None
+        except DocgenError as exc:
+            raise Problem(503, "Service Unavailable", str(exc)) from None
+        document = report.document
+        extension = "docx" if format == "docx" else "pdf"
+        filename = f"{type_name}-{document.lang}-{document.document_date.isoformat()}.{extension}"
+        headers = {"Content-Disposition": f'attachment; filename="{filename}"'}
+        if report.warnings:
+            headers["X-Docgen-Warnings"] = str(len(report.warnings))
+        return Response(content, media_type=CONTENT_TYPES[format], headers=headers)
+
+    async def validate_record(request: Request, lang: str | None = None) -> dict[str, Any]:
+        report = checked(type_name, lang, await read_record(request))
+        return {"ok": report.ok, "errors": _issues(report.errors), "warnings": _issues(report.warnings)}
+
+    app.add_api_route(
+        f"/documents/{type_name}", render_document, methods=["POST"], name=f"render_{type_name}",
+        summary=f"Render a {type_name} record into a document",
+        response_class=Response, openapi_extra={"x-docgen-type": type_name},
+    )
+    app.add_api_route(
+        f"/validate/{type_name}", validate_record, methods=["POST"], name=f"validate_{type_name}",
+        summary=f"Validate a {type_name} record: errors and warnings by field path",
+        openapi_extra={"x-docgen-type": type_name},
+    )
+
+
+def _render(report: Any, profile: Any, templates: Any, fmt: str) -> bytes:
+    from .api import render_report
+
+    content = render_report(report, profile=profile, templates=templates)
+    if fmt == "docx":
+        return content
+    from .pdf import convert_one
+
+    return convert_one(content, fmt)
+
+
+def _openapi(app: FastAPI) -> dict[str, Any]:
+    """FastAPI's document, with each record's JSON Schema as the request body of its routes."""
+    from .doctypes import doctype
+
+    spec = get_openapi(title=app.title, version=app.version, description=app.description, routes=app.routes)
+    components = spec.setdefault("components", {}).setdefault("schemas", {})
+    components["Problem"] = PROBLEM_SCHEMA
+    components["Issue"] = ISSUE_SCHEMA
+    problem = {PROBLEM: {"schema": {"$ref": "#/components/schemas/Problem"}}}
+    for path, operations in spec["paths"].items():
+        for operation in operations.values():
+            type_name = operation.pop("x-docgen-type", None)
+            if type_name is None:
+                continue
+            model = doctype(type_name).model
+            schema = model.model_json_schema(mode="validation", ref_template="#/components/schemas/{model}")
+            components.update(schema.pop("$defs", {}))
+            components[model.__name__] = schema
+            operation["requestBody"] = {
+                "required": True,
+                "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{model.__name__}"}}},
+            }
+            responses = operation["responses"] = {}
+            if path.startswith("/documents/"):
+                operation["parameters"] = [
+                    {"name": "lang", "in": "query", "required": False,
+                     "schema": {"type": "string", "enum": list(doctype(type_name).languages)},
+                     "description": "Language to write in; overrides the record's lang."},
+                    {"name": "format", "in": "query", "required": False,
+                     "schema": {"type": "string", "enum": list(CONTENT_TYPES), "default": "docx"}},
+                ]
+                responses["200"] = {
+                    "description": "The document",
+                    "content": {media: {"schema": {"type": "string", "format": "binary"}}
+                                for media in dict.fromkeys(CONTENT_TYPES.values())},
+                }
+            else:
+                operation["parameters"] = [
+                    {"name": "lang", "in": "query", "required": False,
+                     "schema": {"type": "string", "enum": list(doctype(type_name).languages)}},
+                ]
+                responses["200"] = {"description": "Errors and warnings", "content": {"application/json": {"schema": {
+                    "type": "object",
+                    "properties": {"ok": {"type": "boolean"},
+                                   "errors": {"type": "array", "items": {"$ref": "#/components/schemas/Issue"}},
+                                   "warnings": {"type": "array", "items": {"$ref": "#/components/schemas/Issue"}}},
+                    "required": ["ok", "errors", "warnings"]}}}}
+            for status, text in (("400", "Malformed JSON"), ("401", "Missing or wrong API token"),
+                                 ("404", "Unknown type or language"), ("413", "Body too large"),
+                                 ("415", "Body is not JSON"), ("422", "The record has errors"),
+                                 ("503", "PDF converter unavailable")):
+                responses[status] = {"description": text, "content": problem}
+    for operations in spec["paths"].values():
+        for operation in operations.values():
+            operation.setdefault("responses", {}).setdefault("401", {"description": "Missing or wrong API token",
+                                                                     "content": problem})
+    return spec
+
+
+def app_from_env() -> FastAPI:
+    """The factory `docgen serve` hands to uvicorn; settings come from the environment so
+    every worker process builds the same application."""
+    from .profile import load_profile
+
+    return create_app(
+        profile=load_profile(os.environ.get("DOCGEN_PROFILE") or None),
+        templates=os.environ.get("DOCGEN_SERVE_TEMPLATES") or None,
+        max_body=int(os.environ.get("DOCGEN_MAX_BODY") or DEFAULT_MAX_BODY),
+        token=os.environ.get("DOCGEN_API_TOKEN") or None,
+    )
