@@ -149,6 +149,10 @@ def _unknown_names(source: str, part_name: str, root: Shape) -> list[Problem]:
                     body(item.body, scope)
                 scope.update(_bind(item.target, ANY))
             elif isinstance(item, (nodes.Macro, nodes.CallBlock)):
+                if isinstance(item, nodes.Macro):
+                    scope[item.name] = ANY  # the macro's own name, usable after (and inside) it
+                else:
+                    expr(item.call, scope)
                 inner = {**scope, **{arg.name: ANY for arg in getattr(item, "args", [])}, "caller": ANY, "varargs": ANY, "kwargs": ANY}
                 body(item.body, inner)
             elif isinstance(item, nodes.If):

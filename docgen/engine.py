@@ -13,22 +13,25 @@ None, Undefined and Python reprs never reach a document.
 
 from __future__ import annotations
 
+import contextvars
 import datetime as dt
 import io
 import re
+import time
 import zipfile
 import zlib
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Callable, Mapping
+from typing import Any, Callable, Iterator, Mapping
 
 import jinja2
 from jinja2 import StrictUndefined, pass_context
 from jinja2.exceptions import SecurityError, TemplateRuntimeError, TemplateSyntaxError, UndefinedError
 from jinja2.runtime import Context
-from jinja2.sandbox import ImmutableSandboxedEnvironment
+from jinja2.sandbox import ImmutableSandboxedEnvironment, safe_range
 from markupsafe import Markup
 
 from . import dates
@@ -43,7 +46,9 @@ XML_HEAD = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
 # Limits against broken or hostile templates.
 MAX_TEMPLATE_BYTES = 50 * 1024 * 1024  # uncompressed, all parts together
 MAX_PART_BYTES = 20 * 1024 * 1024
-MAX_OUTPUT_CHARS = 100 * 1024 * 1024
+MAX_OUTPUT_CHARS = 20 * 1024 * 1024  # one part of one document, as XML
+MAX_LOOP_STEPS = 2_000_000  # steps over range() in one render
+MAX_RENDER_SECONDS = 20.0
 
 _RENDERED_PART = re.compile(r"^word/(document|header\d*|footer\d*|footnotes|endnotes)\.xml$")
 _PART_NAMES = {"document": "the document body", "header": "the page header", "footer": "the page footer",
@@ -155,6 +160,69 @@ def _capped_filter(fn: Callable[..., Any]) -> Callable[..., Any]:
     return capped
 
 
+class _Budget:
+    """What one render may still spend: loop steps and time. One per render, per thread."""
+
+    def __init__(self) -> None:
+        self.steps = 0
+        self.deadline = time.monotonic() + MAX_RENDER_SECONDS
+
+    def step(self, count: int = 1) -> None:
+        self.steps += count
+        if self.steps > MAX_LOOP_STEPS:
+            raise TooLarge("the template loops too many times for a document")
+        if self.steps % 4096 < count and time.monotonic() > self.deadline:
+            raise TooLarge(f"the template takes longer than {MAX_RENDER_SECONDS:g} s to render")
+
+
+_budget: contextvars.ContextVar[_Budget | None] = contextvars.ContextVar("docgen_budget", default=None)
+
+
+def _charge(count: int = 1) -> None:
+    budget = _budget.get()
+    if budget is not None:
+        budget.step(count)
+
+
+class _CountedRange(Sequence):
+    """range() for templates: every step taken is charged to the render's budget."""
+
+    def __init__(self, *args: int) -> None:
+        self._range = safe_range(*args)  # Jinja's sandbox range: at most 100 000 items
+
+    def __len__(self) -> int:
+        return len(self._range)
+
+    def __getitem__(self, index: Any) -> Any:
+        return self._range[index]
+
+    def __iter__(self) -> Iterator[int]:
+        for value in self._range:
+            _charge()
+            yield value
+
+
+def _range(*args: int) -> _CountedRange:
+    """The `range` templates see: a plain function, so no class is exposed to them."""
+    return _CountedRange(*args)
+
+
+def _bounded_render(template: jinja2.Template, ctx: dict[str, Any]) -> str:
+    """Render, stopping as soon as the output grows too large or the budget runs out."""
+    token = _budget.set(_Budget())
+    try:
+        chunks, size = [], 0
+        for chunk in template.generate(ctx):
+            size += len(chunk)
+            if size > MAX_OUTPUT_CHARS:
+                raise TooLarge("the template makes the document too large")
+            chunks.append(chunk)
+            _charge(0)
+        return "".join(chunks)
+    finally:
+        _budget.reset(token)
+
+
 def _capped_join(parts: Any) -> Any:
     """`~` concatenation, with the size budget (Jinja offers no hook for it)."""
     items = list(parts)
@@ -254,9 +322,12 @@ def _add_working_days(ctx: Context, value: Any, days: int) -> dt.date | None:
 @lru_cache(maxsize=1)
 def environment() -> jinja2.Environment:
     env = _Sandbox(autoescape=True, undefined=StrictUndefined, finalize=_finalize, auto_reload=False)
-    for name in ("safe", "forceescape", "pprint", "xmlattr", "urlize", "filesizeformat"):
+    # Gone: filters that could print raw XML, or that only cost CPU in a Word document.
+    for name in ("safe", "forceescape", "pprint", "xmlattr", "urlize", "filesizeformat", "wordwrap", "center",
+                 "indent"):
         env.filters.pop(name, None)
     env.globals.pop("lipsum", None)
+    env.globals["range"] = _range
     env.filters.update(
         {name: _capped_filter(fn) for name, fn in env.filters.items() if name not in ("length", "count")}
     )
@@ -408,7 +479,7 @@ class PreparedTemplate:
 
     def _run(self, template: jinja2.Template, ctx: dict[str, Any], source: str, part: str) -> str:
         try:
-            text = template.render(ctx)
+            text = _bounded_render(template, ctx)
         except jinja2.TemplateError as exc:
             raise _template_error(exc, self.name, part, source) from None
         except RecursionError:
@@ -419,8 +490,6 @@ class PreparedTemplate:
             raise TemplateError(
                 f"an expression failed while rendering ({type(exc).__name__})", self.name, where
             ) from None
-        if len(text) > MAX_OUTPUT_CHARS:
-            raise TemplateError("the rendered document is too large", self.name, _location(part))
         return text
 
     def _core(self, ctx: dict[str, Any]) -> bytes:
@@ -655,7 +724,9 @@ def prepare(data: bytes, name: str) -> PreparedTemplate:
             blob = zf.read(m)
             if len(blob) > MAX_PART_BYTES and _RENDERED_PART.match(m.filename):
                 raise TemplateError(f"the part {m.filename} is larger than 20 MB", name)
-            if m.filename.endswith((".xml", ".rels")) and b"<!DOCTYPE" in blob[:4096]:
+            # Anywhere in the part: whitespace or comments may come first. Text in a
+            # document is escaped, so only markup can contain this.
+            if m.filename.endswith((".xml", ".rels")) and b"<!DOCTYPE" in blob:
                 raise TemplateError(
                     f"{m.filename} declares a DOCTYPE, which Word never writes; the file may have been crafted", name
                 )

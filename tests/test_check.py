@@ -39,7 +39,8 @@ def test_names_a_template_may_use(tmp_path: Path) -> None:
     body = (
         "{%p set n = measures | length %}\n\n{{ n }} {{ lang }} {{ logo }} {{ signature.name }}\n\n"
         "{%p for m in measures %}\n\n{{ m.level.code }} {{ m.responsible.name }} {{ loop.index }}\n\n{%p endfor %}\n\n"
-        "{{ case.concern.first_known_date | long_date }} {{ range(3) | list | length }}"
+        "{{ case.concern.first_known_date | long_date }} {{ range(3) | list | length }}\n\n"
+        "{% macro who(p) %}{{ p.name }}{% endmacro %}Koordinator: {{ who(coordinator) }}"
     )
     assert problems(tmp_path, body) == []
 

@@ -22,7 +22,6 @@ from typing import NamedTuple
 import jinja2
 import pytest
 from click.testing import CliRunner, Result
-from lxml import etree
 
 from docgen.cli import cli
 
@@ -66,7 +65,7 @@ def assert_usage_error(result: Result, expect: str) -> None:
     assert result.exit_code == 2, result.output
     assert "Traceback" not in result.output
     assert result.stderr.startswith("Usage: ")
-    assert f"Error: Invalid value for" in result.stderr and expect in result.stderr
+    assert "Error: Invalid value for" in result.stderr and expect in result.stderr
 
 
 def render_refused(template: Path, out_dir: Path, expect: str = "", marker: Path | None = None) -> Result:
@@ -288,7 +287,7 @@ CAP_BYPASSES = {
 @pytest.mark.parametrize("source", list(CAP_BYPASSES.values()), ids=list(CAP_BYPASSES))
 def test_resource_caps_cannot_be_bypassed(tmp_path: Path, source: str) -> None:
     template = make_template(tmp_path / "tpl", f"Hei {source}")
-    render_refused(template, tmp_path / "out")
+    render_refused(template, tmp_path / "out", TOO_LARGE)
 
 
 # The process gets 2 GB of address space and 5 s of CPU; a normal render needs a fraction of
@@ -321,14 +320,6 @@ def test_the_limits_leave_room_for_a_normal_render(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr
 
 
-@pytest.mark.xfail(
-    strict=True, raises=AssertionError,
-    reason="no budget on what a template outputs or how long it runs: _run() calls "
-           "template.render() and compares len(text) with MAX_OUTPUT_CHARS only afterwards, and "
-           "nothing counts loop iterations. Nested loops (each range within MAX_RANGE) emit 2e8 "
-           "one-character strings (18.6 GB peak RSS measured unlimited; here MemoryError) or spin "
-           "1e10 times; wordwrap(1) on a 1M-character value takes ~34 s of CPU",
-)
 @pytest.mark.parametrize("body", [
     pytest.param("{% for i in range(2000) %}{% for j in range(99999) %}x{% endfor %}{% endfor %}", id="output-flood"),
     pytest.param("{% for i in range(100000) %}{% for j in range(100000) %}{% endfor %}{% endfor %}", id="busy-loops"),
@@ -530,12 +521,6 @@ def test_template_with_a_dtd_gives_a_valid_document_or_a_clear_error(tmp_path: P
         render_refused(template, out.parent)
 
 
-@pytest.mark.xfail(
-    strict=True, raises=etree.XMLSyntaxError,
-    reason="prepare() only looks for '<!DOCTYPE' in the first 4096 bytes of a part; XML allows any "
-           "amount of whitespace or comments before the DOCTYPE, so a padded one gets through and the "
-           "output again keeps '&x;' without its declaration: exit 0, a document Word cannot open",
-)
 @pytest.mark.parametrize("padding", ["<!--" + "x" * 5000 + "-->", " " * 5000], ids=["comment", "whitespace"])
 def test_a_dtd_after_padding_is_refused_too(tmp_path: Path, base_template: bytes, padding: str) -> None:
     template = tmp_path / "dtd.docx"
