@@ -114,9 +114,11 @@ def _check_arguments(args: tuple, kwargs: dict) -> None:
 
 
 class _Sandbox(ImmutableSandboxedEnvironment):
-    """Jinja's immutable sandbox, plus a size budget: no value a template builds (by
-    repetition, padding, formatting, joining, replacing, concatenating or powers) may
-    exceed MAX_VALUE, so a template cannot exhaust memory or CPU."""
+    """Jinja's immutable sandbox, plus budgets against a template that would exhaust the
+    machine: no value it builds (by repetition, padding, formatting, joining, replacing,
+    concatenating or powers) may exceed MAX_VALUE; each render stops past MAX_OUTPUT_CHARS
+    of output, MAX_LOOP_STEPS steps over range() or MAX_RENDER_SECONDS (checked as output
+    is produced). Loops over record data are bounded by the record's size."""
 
     intercepted_binops = frozenset(["*", "**", "%", "+"])
 

@@ -46,18 +46,19 @@ def _unwrap(annotation: Any) -> Any:
             return annotation
 
 
-def shape_of(annotation: Any, description: str = "") -> Shape:
+def shape_of(annotation: Any, description: str = "", computed: bool = True) -> Shape:
+    """The shape of a type; `computed=False` leaves out computed fields (what a record may *send*)."""
     annotation = _unwrap(annotation)
     origin = typing.get_origin(annotation)
     if origin is typing.Literal:
         return Shape("choice", description, choices=tuple(str(a) for a in typing.get_args(annotation)))
     if origin in (list, tuple):
-        return Shape("list", description, item=shape_of(typing.get_args(annotation)[0]))
+        return Shape("list", description, item=shape_of(typing.get_args(annotation)[0], computed=computed))
     if origin is dict or annotation is dict:
         return Shape("any", description)
     if isinstance(annotation, type):
         if issubclass(annotation, BaseModel):
-            return Shape("group", description, fields=model_fields(annotation))
+            return Shape("group", description, fields=model_fields(annotation, computed))
         if issubclass(annotation, Choice):
             return Shape("choice", description, choices=tuple(m.value for m in annotation))
         if issubclass(annotation, bool):
@@ -71,10 +72,14 @@ def shape_of(annotation: Any, description: str = "") -> Shape:
     return Shape("any", description)
 
 
-def model_fields(model: type[BaseModel]) -> dict[str, Shape]:
-    out = {name: shape_of(info.annotation, info.description or "") for name, info in model.model_fields.items()}
-    for name, info in model.model_computed_fields.items():
-        out[name] = shape_of(info.return_type, info.description or "")
+def model_fields(model: type[BaseModel], computed: bool = True) -> dict[str, Shape]:
+    out = {
+        name: shape_of(info.annotation, info.description or "", computed)
+        for name, info in model.model_fields.items()
+    }
+    if computed:
+        for name, info in model.model_computed_fields.items():
+            out[name] = shape_of(info.return_type, info.description or "")
     return out
 
 

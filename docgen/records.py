@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import difflib
 import json
-import types
-import typing
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Mapping
 
@@ -75,36 +73,19 @@ def format_path(loc: tuple[int | str, ...]) -> str:
     return out
 
 
-def _model_at(model: type[BaseModel], loc: tuple[int | str, ...]) -> type[BaseModel] | None:
-    """The model class that sits at `loc`, to suggest field names for a misspelt key."""
-    current: Any = model
+def _known_fields(model: type[BaseModel], loc: tuple[int | str, ...]) -> list[str]:
+    """The field names a record may have at `loc`, to suggest one for a misspelt key."""
+    from .fields import shape_of
+
+    shape = shape_of(model, computed=False)
     for part in loc:
         if isinstance(part, int):
-            continue
-        if not (isinstance(current, type) and issubclass(current, BaseModel)):
-            return None
-        info = current.model_fields.get(part)
-        if info is None:
-            return None
-        current = _unwrap(info.annotation)
-    return current if isinstance(current, type) and issubclass(current, BaseModel) else None
-
-
-def _unwrap(annotation: Any) -> Any:
-    """list[X], X | None and Annotated[X, ...] -> X."""
-    while True:
-        origin = typing.get_origin(annotation)
-        if origin is typing.Annotated:
-            annotation = typing.get_args(annotation)[0]
-        elif origin in (list, tuple, set):
-            annotation = typing.get_args(annotation)[0]
-        elif origin in (typing.Union, types.UnionType):
-            args = [a for a in typing.get_args(annotation) if a is not type(None)]
-            if len(args) != 1:
-                return annotation
-            annotation = args[0]
+            shape = shape.item if shape.kind == "list" and shape.item is not None else shape
+        elif shape.kind == "group" and part in shape.fields:
+            shape = shape.fields[part]
         else:
-            return annotation
+            return []
+    return list(shape.fields) if shape.kind == "group" else []
 
 
 def _message(error: Mapping[str, Any], model: type[BaseModel]) -> str:
@@ -117,12 +98,9 @@ def _message(error: Mapping[str, Any], model: type[BaseModel]) -> str:
             return "is required: set \"lang\" in the record (nb, nn or da) or pass --lang"
         return "is required but missing"
     if kind == "extra_forbidden":
-        parent = _model_at(model, loc[:-1])
-        name = str(loc[-1])
-        if parent is not None:
-            close = difflib.get_close_matches(name, list(parent.model_fields), n=1)
-            if close:
-                return f"is not a known field; did you mean '{close[0]}'?"
+        close = difflib.get_close_matches(str(loc[-1]), _known_fields(model, loc[:-1]), n=1)
+        if close:
+            return f"is not a known field; did you mean '{close[0]}'?"
         return "is not a known field here; check the spelling"
     if kind == "date_range":
         return str(error.get("msg"))
