@@ -20,7 +20,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import IO, Any, Callable, Iterable, Iterator
 
-from .errors import DocgenError, InputError, OutputError, RecordError, TemplateError
+from .errors import DocgenError, InputError, OutputError, RecordError
 
 DEFAULT_PATTERN = "{type}-{name}-{document_date}"
 CHUNK = 16

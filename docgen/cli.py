@@ -544,8 +544,8 @@ def serve(host: str, port: int, workers: int, max_body: int, profile_path: Path 
     Record contents are never logged.
     """
     try:
-        import uvicorn  # noqa: F401
-        import fastapi  # noqa: F401
+        import fastapi  # noqa: F401  (the application needs it; uvicorn serves it)
+        import uvicorn
     except ImportError:
         from .errors import DocgenError
 
@@ -559,7 +559,6 @@ def serve(host: str, port: int, workers: int, max_body: int, profile_path: Path 
     if templates_dir:
         os.environ["DOCGEN_SERVE_TEMPLATES"] = str(templates_dir.resolve())
     os.environ["DOCGEN_MAX_BODY"] = str(max_body)
-    import uvicorn
 
     click.echo(f"docgen: serving on http://{host}:{port} ({workers} worker{'s' if workers > 1 else ''})", err=True)
     uvicorn.run("docgen.server:app_from_env", factory=True, host=host, port=port, workers=workers,

@@ -422,7 +422,6 @@ class _Part:
     source: str
     template: jinja2.Template
     fix_tables: bool
-    xml_head: str
 
 
 @dataclass
@@ -450,7 +449,7 @@ class PreparedTemplate:
                 xml = etree.tostring(_docxtpl().fix_tables(xml), encoding="unicode")
             if "docPr" in xml:
                 xml = _renumber_docpr(xml)
-            out[name] = (part.xml_head + xml).encode("utf-8")
+            out[name] = (XML_HEAD + xml).encode("utf-8")
         out["docProps/core.xml"] = self._core(ctx)
         if image is not None:
             out.update(self._logo_parts(image, out))
@@ -709,10 +708,7 @@ def prepare(data: bytes, name: str) -> PreparedTemplate:
         members = zf.infolist()
     except (zipfile.BadZipFile, ValueError, OSError):
         raise TemplateError("not a Word document (.docx); it may be damaged, or an old .doc file", name) from None
-    names = {m.filename for m in members}
-    if "word/document.xml" not in names:
-        if "EncryptedPackage" in data[:4096].decode("latin-1") or data[:4] == b"\xd0\xcf\x11\xe0":
-            raise TemplateError("the file is password-protected or not a .docx; save it without a password", name)
+    if "word/document.xml" not in {m.filename for m in members}:
         raise TemplateError("not a Word document: it has no word/document.xml", name)
     if any(m.flag_bits & 0x1 for m in members):
         raise TemplateError("the file is encrypted; save it without a password", name)
@@ -738,7 +734,7 @@ def prepare(data: bytes, name: str) -> PreparedTemplate:
     prepared = PreparedTemplate(name=name, members=[m for m in members if not m.is_dir()], raw=raw)
     compiled = _cached(data) or _compile(prepared, data)
     prepared.parts = {
-        part_name: _Part(part_name, source, _template(code), fix_tables, XML_HEAD)
+        part_name: _Part(part_name, source, _template(code), fix_tables)
         for part_name, (source, code, fix_tables) in compiled["parts"].items()
     }
     prepared.core = {prop: _template(code) for prop, code in compiled["core"].items()}

@@ -15,9 +15,8 @@ _ILLEGAL = re.compile("[\x00-\x08\x0e-\x1f\x7f\ud800-\udfff\ufffe\uffff]")
 _BLANK_LINES = re.compile(r"\n[ \t]*\n\s*")
 _SPACES = re.compile(r"\s+")
 
-# docxtpl turns these inside a rendered run into Word structure:
-# "\n" a line break, "\a" a new paragraph with the same formatting.
-LINE_BREAK = "\n"
+# Inside a rendered run, "\n" becomes a line break and this a new paragraph
+# with the same formatting (docxtpl's convention, resolved in engine.py).
 PARAGRAPH_BREAK = "\a"
 
 

@@ -10,7 +10,7 @@ from pydantic import Field, computed_field
 from ..dates import add_working_days, working_days_between
 from ..errors import Issue
 from ..languages import language
-from .common import Date, DateTime, Case, Choice, Document, Line, OptLine, OptText, Record, Staff, labelled
+from .common import Case, Choice, DateTime, Document, Line, OptText, Record, Staff, labelled
 
 DK_PLAN_WORKING_DAYS = 10
 
