@@ -9,7 +9,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 EXAMPLES := $(sort $(wildcard examples/*.json))
 
-.PHONY: demo test install templates holidays schemas bench clean
+.PHONY: demo test lint install templates holidays schemas bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -24,8 +24,13 @@ demo: install
 	@for f in $(EXAMPLES); do $(BIN)/docgen render "$$f" -o out/ --force || exit 1; done
 	@echo "Rendered $(words $(EXAMPLES)) documents into out/"
 
-test: install
+test: install lint
 	DOCGEN_EXPECT_INSTALLED=1 $(BIN)/pytest
+
+# ruff and mypy (with the pydantic plugin) over the package; part of `make test`.
+lint: install
+	$(BIN)/ruff check docgen
+	$(BIN)/mypy
 
 # Maintainers: rebuild the .docx templates from templates/<lang>/*.md and the
 # JSON Schemas from the models, then commit the results.

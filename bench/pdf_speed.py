@@ -23,7 +23,7 @@ COUNT = 50
 
 def main() -> None:
     sys.path.insert(0, str(ROOT))
-    from docgen.pdf import find_soffice
+    from docgen.convert import find_soffice
 
     soffice = find_soffice()
     docgen = Path(sys.executable).with_name("docgen")

@@ -68,7 +68,7 @@ def main() -> None:
 
     import docgen
     from docgen import engine
-    from docgen.records import load
+    from docgen.api import load
     from docgen.templates import find_template
 
     record = json.loads(EXAMPLE.read_text(encoding="utf-8"))

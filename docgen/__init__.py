@@ -1,27 +1,39 @@
 """docgen: validated case records into Norwegian and Danish school-environment documents.
 
-The public API is loaded on first use, so `import docgen` (and the CLI's
-start-up) stays cheap.
+The public API (and even `__version__`, which reads the package metadata) is
+loaded on first use, so `import docgen` and the CLI's start-up stay cheap.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-__version__ = "0.1.0"
-
-__all__ = ["render", "validate", "load", "Report", "DocgenError", "RecordError", "TemplateError", "InputError",
-           "OutputError", "Issue", "models", "__version__"]
+__all__ = ["render", "validate", "load", "Options", "Pipeline", "Result", "Report", "DocgenError", "RecordError",
+           "TemplateError", "InputError", "OutputError", "ConversionError", "ConverterMissing", "ExtraMissing", "Issue",
+           "models",
+           "__version__"]
 
 if TYPE_CHECKING:
     from . import models
-    from .api import Report, load, render, validate
-    from .errors import DocgenError, InputError, Issue, OutputError, RecordError, TemplateError
+    from .api import Options, Pipeline, Report, Result, load, render, validate
+    from .errors import (
+        ConversionError,
+        ConverterMissing,
+        DocgenError,
+        InputError,
+        Issue,
+        OutputError,
+        RecordError,
+        TemplateError,
+    )
+    from .version import __version__
 
 _LAZY = {
-    "render": "api", "validate": "api", "load": "api", "Report": "api",
-    "DocgenError": "errors", "RecordError": "errors", "TemplateError": "errors",
-    "InputError": "errors", "OutputError": "errors", "Issue": "errors",
+    "render": "api", "validate": "api", "load": "api", "Report": "api", "Options": "api", "Pipeline": "api",
+    "Result": "api", "DocgenError": "errors", "RecordError": "errors", "TemplateError": "errors",
+    "InputError": "errors", "OutputError": "errors", "ConversionError": "errors", "ConverterMissing": "errors",
+    "ExtraMissing": "errors",
+    "Issue": "errors", "__version__": "version",
 }
 
 

@@ -1,33 +1,32 @@
 """Many records in, many documents out; one bad record never costs the good ones.
 
 Records stream from a JSON Lines file, a folder of .json files or standard
-input. Workers (processes) validate and render; the main process names and
-writes the files in input order, so names are deterministic and a resumed run
-(`skip_existing`) finds the same names again. At most a few chunks are in
-flight at once, so memory does not grow with the input.
+input. Workers (processes) validate and render through the same `Pipeline` as
+a single render; the main process names and writes the files in input order,
+so names are deterministic and a resumed run (`skip_existing`) finds the same
+names again, before it renders anything. At most a few chunks are in flight
+at once, so memory does not grow with the input. Every failure and every
+warning goes into the report file (JSON Lines).
 """
 
 from __future__ import annotations
 
 import os
-import re
 import sys
-import unicodedata
 from collections import deque
+from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
-from functools import lru_cache
 from pathlib import Path
-from typing import IO, Any, Callable, Iterable, Iterator
+from typing import IO, TYPE_CHECKING, Any
 
-from .errors import DocgenError, InputError, OutputError, RecordError
+from .errors import DocgenError, InputError, Issue, OutputError
+from .naming import DEFAULT_PATTERN, check_pattern, format_name, name_fields, unique
 
-DEFAULT_PATTERN = "{type}-{name}-{document_date}"
+if TYPE_CHECKING:
+    from .api import Pipeline
+
 CHUNK = 16
-MAX_NAME_BYTES = 200
-_WINDOWS_RESERVED = {"CON", "PRN", "AUX", "NUL", *(f"COM{i}" for i in range(1, 10)), *(f"LPT{i}" for i in range(1, 10))}
-_UNSAFE = re.compile(r'[\x00-\x1f\x7f/\\:*?"<>|]+')
-_FIELD = re.compile(r"\{([A-Za-z_][A-Za-z0-9_.]*)(?::([^{}]*))?\}")
 
 
 @dataclass(frozen=True)
@@ -43,13 +42,20 @@ class Item:
 
 @dataclass
 class Outcome:
+    """What became of one record, in input order."""
+
     n: int
     source: str
     line: int | None
     status: str  # "written", "skipped" or "failed"
     output: str | None = None
-    errors: list[dict[str, Any]] = field(default_factory=list)
-    warnings: int = 0
+    errors: list[Issue] = field(default_factory=list)
+    warnings: list[Issue] = field(default_factory=list)
+
+    def row(self) -> dict[str, Any]:
+        """The line printed for integrations: no record values, only paths and reasons."""
+        return {"n": self.n, "source": self.source, "status": self.status, "output": self.output,
+                "errors": [i.as_dict() for i in self.errors], "warnings": [i.as_dict() for i in self.warnings]}
 
 
 @dataclass
@@ -57,6 +63,7 @@ class Summary:
     written: int = 0
     skipped: int = 0
     failed: int = 0
+    warnings: int = 0  # records written or skipped that have warnings
     stopped: bool = False  # fail_fast or interrupted before the end
 
     @property
@@ -121,117 +128,62 @@ def count_items(source: str) -> int | None:
         return None
 
 
-# ---------------------------------------------------------------- names
-
-
-def safe_name(text: str) -> str:
-    """A file name every file system accepts; Danish and Norwegian letters kept."""
-    text = unicodedata.normalize("NFC", text)
-    text = _UNSAFE.sub("-", text)
-    text = re.sub(r"\s+", " ", text).strip(" .-")
-    encoded = text.encode("utf-8")[:MAX_NAME_BYTES]
-    text = encoded.decode("utf-8", errors="ignore").rstrip(" .-")
-    if not text:
-        text = "document"
-    if text.split(".")[0].upper() in _WINDOWS_RESERVED:
-        text = f"_{text}"
-    return text
-
-
-def name_fields(record: dict[str, Any], item: Item) -> dict[str, Any]:
-    """What a name pattern may use: the record's own keys, plus shortcuts."""
-    case = record.get("case") if isinstance(record.get("case"), dict) else {}
-    pupil = case.get("pupil") if isinstance(case.get("pupil"), dict) else {}
-    school = record.get("school") if isinstance(record.get("school"), dict) else {}
-    return {
-        **record,
-        "n": item.n,
-        "line": item.line or item.n,
-        "source": Path(item.source.rsplit(":", 1)[0] if item.line else item.source).stem,
-        "pupil": pupil,
-        "reference": case.get("reference"),
-        "name": pupil.get("name") or school.get("name") or "",
-    }
-
-
-def format_name(pattern: str, fields: dict[str, Any]) -> str:
-    """'{type}-{pupil.name}-{document_date}' filled in; a field that is absent gives ''."""
-
-    def value(m: re.Match[str]) -> str:
-        current: Any = fields
-        for part in m.group(1).split("."):
-            current = current.get(part) if isinstance(current, dict) else None
-        if current is None or isinstance(current, (dict, list)):
-            return ""
-        return format(current, m.group(2)) if m.group(2) else str(current)
-
-    return safe_name(_FIELD.sub(value, pattern))
-
-
-def check_pattern(pattern: str) -> None:
-    leftover = _FIELD.sub("", pattern)
-    if "{" in leftover or "}" in leftover:
-        raise InputError(f"name pattern {pattern!r}: fields are written {{field}} or {{field.sub}}, e.g. {DEFAULT_PATTERN}")
-    if not _FIELD.search(pattern):
-        raise InputError(f"name pattern {pattern!r} has no fields, so every record would get the same name")
-
-
 # ---------------------------------------------------------------- work
 
 
 @dataclass(frozen=True)
-class Options:
-    type: str | None = None
-    lang: str | None = None
+class Job:
+    """What a worker needs besides the pipeline to turn an item into a named document."""
+
     pattern: str = DEFAULT_PATTERN
-    profile: str | None = None  # path of the school profile; each worker loads it once
-    templates: str | None = None  # the school's template folder
+    outdir: Path = Path(".")
+    extension: str = "docx"
+    skip_existing: bool = False
 
 
-@lru_cache(maxsize=4)
-def _load_profile(path: str | None):
-    from .profile import load_profile
+@dataclass
+class Processed:
+    item: Item
+    name: str | None = None
+    content: bytes | None = None  # the .docx; None when the record failed, or its file was already there
+    errors: list[Issue] = field(default_factory=list)
+    warnings: list[Issue] = field(default_factory=list)
 
-    return load_profile(path) if path else None
+
+_pipeline: Pipeline | None = None  # per process; inherited by forked workers
 
 
-def process(item: Item, options: Options) -> tuple[Item, str | None, bytes | None, list[dict[str, Any]], int]:
-    """Validate and render one record: (item, proposed name, .docx bytes, errors, warning count).
-
-    Runs in a worker; never raises for a bad record.
-    """
-    from .api import render_report
-    from .records import parse_json, validate
-
+def process(item: Item, job: Job) -> Processed:
+    """Validate, name and render one record. Runs in a worker; never raises for a bad record."""
+    assert _pipeline is not None, "batch.process needs the pipeline of a running batch"
     try:
         if item.error:
             raise InputError(f"{item.source}: {item.error}")
-        profile = _load_profile(options.profile)
-        record = parse_json(item.data, item.source)
-        report = validate(record, type=options.type, lang=options.lang, source=item.source, profile=profile)
-        if not report.ok:
-            return item, None, None, [{"path": i.path, "message": i.message} for i in report.errors], 0
-        assert report.document is not None
-        name = format_name(options.pattern, name_fields(report.document.model_dump(mode="json"), item))
-        content = render_report(report, profile=profile, templates=options.templates)
-        return item, name, content, [], len(report.warnings)
-    except RecordError as exc:
-        return item, None, None, [{"path": i.path, "message": i.message} for i in exc.issues], 0
+        report = _pipeline.validate(item.data, item.source)
+        if not report.ok or report.document is None:
+            return Processed(item, errors=report.errors, warnings=report.warnings)
+        fields = name_fields(report.document.model_dump(mode="json"), item.n, item.line, item.source)
+        name = format_name(job.pattern, fields)
+        if job.skip_existing and (job.outdir / f"{name}.{job.extension}").exists():
+            return Processed(item, name, warnings=report.warnings)
+        return Processed(item, name, _pipeline.docx(report), warnings=report.warnings)
     except DocgenError as exc:
-        message = str(exc).removeprefix(f"{item.source}: ")
-        return item, None, None, [{"path": None, "message": message}], 0
+        return Processed(item, errors=[Issue("", str(exc).removeprefix(f"{item.source}: "))])
     except Exception as exc:  # a bug must not cost the rest of the batch
-        return item, None, None, [{"path": None, "message": f"internal error ({type(exc).__name__})"}], 0
+        return Processed(item, errors=[Issue("", f"internal error ({type(exc).__name__})")])
 
 
-def _process_chunk(items: list[Item], options: Options) -> list[tuple]:
-    return [process(item, options) for item in items]
+def _process_chunk(items: list[Item], job: Job) -> list[Processed]:
+    return [process(item, job) for item in items]
 
 
-def _init_worker() -> None:
+def _init_worker(pipeline: Pipeline | None) -> None:
     """Workers ignore Ctrl-C (the main process stops them) and die with the main process."""
     import signal
 
+    global _pipeline
+    if pipeline is not None:  # spawned, not forked: the pipeline came pickled
+        _pipeline = pipeline
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     try:
         import ctypes
@@ -252,20 +204,22 @@ def _chunks(items: Iterable[Item], size: int) -> Iterator[list[Item]]:
         yield chunk
 
 
-def _results(items: Iterable[Item], options: Options, workers: int) -> Iterator[tuple]:
+def _results(items: Iterable[Item], job: Job, workers: int) -> Iterator[Processed]:
     """Results in input order, with at most a few chunks in flight."""
     if workers <= 1:
         for item in items:
-            yield process(item, options)
+            yield process(item, job)
         return
     import multiprocessing
 
-    context = multiprocessing.get_context("fork" if sys.platform.startswith("linux") else "spawn")
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_init_worker) as pool:
-        inflight: deque[Future] = deque()
+    forked = sys.platform.startswith("linux")
+    context = multiprocessing.get_context("fork" if forked else "spawn")
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_init_worker,
+                             initargs=(None if forked else _pipeline,)) as pool:
+        inflight: deque[Future[list[Processed]]] = deque()
         try:
             for chunk in _chunks(items, CHUNK):
-                inflight.append(pool.submit(_process_chunk, chunk, options))
+                inflight.append(pool.submit(_process_chunk, chunk, job))
                 if len(inflight) >= workers * 4:
                     yield from inflight.popleft().result()
             while inflight:
@@ -278,98 +232,144 @@ def _results(items: Iterable[Item], options: Options, workers: int) -> Iterator[
 # ---------------------------------------------------------------- the run
 
 
-def run(
-    source: str,
-    outdir: Path,
-    *,
-    options: Options = Options(),
-    workers: int = 1,
-    fail_fast: bool = False,
-    skip_existing: bool = False,
-    force: bool = False,
-    fmt: str = "docx",
-    pdf_timeout: float | None = None,
-    on_outcome: Callable[[Outcome], None] = lambda outcome: None,
-    stdin: IO[bytes] | None = None,
-) -> Summary:
-    """Render every record of `source` into `outdir`; report each outcome, in input order, through `on_outcome`.
+class Batch:
+    """Render every record of `source` into `outdir`; iterate to get each outcome in input order.
 
-    For PDF, finished documents wait in a queue and are converted a chunk at a
-    time by a few LibreOffice processes working side by side.
+    Failures and warnings go to `report_path` (JSON Lines, one line per issue);
+    `summary` counts as the run goes. For PDF, finished documents wait in a
+    queue and are converted a chunk at a time by a few LibreOffice processes
+    working side by side.
     """
-    from .output import write_file
-    from .pdf import CHUNK, DEFAULT_TIMEOUT, ConverterPool
 
-    check_pattern(options.pattern)
-    outdir = Path(outdir)
-    try:
-        outdir.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise OutputError(f"{outdir}: cannot create the folder ({(exc.strerror or str(exc)).lower()})") from None
-    if not os.access(outdir, os.W_OK):
-        raise OutputError(f"{outdir}: cannot write in this folder")
+    def __init__(
+        self,
+        source: str,
+        outdir: Path,
+        pipeline: Pipeline,
+        *,
+        pattern: str = DEFAULT_PATTERN,
+        workers: int = 1,
+        fail_fast: bool = False,
+        skip_existing: bool = False,
+        force: bool = False,
+        report_path: Path | None = None,
+        stdin: IO[bytes] | None = None,
+    ) -> None:
+        check_pattern(pattern)
+        self.source, self.outdir, self.pipeline = source, Path(outdir), pipeline
+        self.workers, self.fail_fast, self.force, self.stdin = max(workers, 1), fail_fast, force, stdin
+        self.report_path = report_path or self.outdir / "docgen-errors.jsonl"
+        self.job = Job(pattern, self.outdir, pipeline.format.extension, skip_existing)
+        self.summary = Summary()
 
-    pool = ConverterPool(fmt, min(max(workers, 1), 4), pdf_timeout or DEFAULT_TIMEOUT) if fmt != "docx" else None
-    limit = CHUNK * len(pool.converters) if pool else 1
-    extension = "pdf" if pool else "docx"
-    summary = Summary()
-    taken: set[str] = set()
-    queue: list[tuple[Outcome, Path | None, bytes | None]] = []
+    def __iter__(self) -> Iterator[Outcome]:
+        from .convert import CHUNK as CONVERT_CHUNK
 
-    def settle() -> None:
+        global _pipeline
+        try:
+            self.outdir.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            reason = (exc.strerror or str(exc)).lower()
+            raise OutputError(f"{self.outdir}: cannot create the folder ({reason})") from None
+        if not os.access(self.outdir, os.W_OK):
+            raise OutputError(f"{self.outdir}: cannot write in this folder")
+        self.report_path.unlink(missing_ok=True)
+        _ = self.pipeline.logo  # read once here, before the workers fork, and fail before any record
+        converters = min(self.workers, 4)
+        limit = CONVERT_CHUNK * converters if self.pipeline.format.filter else 1
+        taken: set[str] = set()
+        queue: list[tuple[Outcome, Path | None, bytes | None]] = []
+        _pipeline = self.pipeline
+        try:
+            with _Report(self.report_path) as report:
+                for processed in _results(read_items(self.source, self.stdin), self.job, self.workers):
+                    queue.append(self._place(processed, taken))
+                    failed = queue[-1][0].status == "failed"
+                    if len(queue) >= limit or (self.fail_fast and failed):
+                        yield from self._settle(queue, converters, report)
+                        if self.summary.stopped:
+                            return
+                yield from self._settle(queue, converters, report)
+        finally:
+            _pipeline = None
+            self.pipeline.close()
+
+    def _place(self, processed: Processed, taken: set[str]) -> tuple[Outcome, Path | None, bytes | None]:
+        """The record's file name, unique in this run; skipped when it is already there."""
+        item = processed.item
+        outcome = Outcome(item.n, item.source, item.line, "failed", errors=processed.errors,
+                          warnings=processed.warnings)
+        if processed.name is None:
+            return outcome, None, None
+        target = self.outdir / unique(processed.name, taken, self.job.extension)
+        outcome.output = str(target)
+        if self.job.skip_existing and target.exists():
+            outcome.status = "skipped"
+            return outcome, target, None
+        content = processed.content
+        if content is None:  # the name was taken, but this record's numbered name is free: render it now
+            redo = process(item, Job(self.job.pattern, self.outdir, self.job.extension))
+            outcome.errors, content = redo.errors, redo.content
+        return outcome, target, content
+
+    def _settle(self, queue: list[tuple[Outcome, Path | None, bytes | None]], converters: int,
+                report: _Report) -> Iterator[Outcome]:
+        from .output import write_file
+
         waiting = [i for i, (_, _, content) in enumerate(queue) if content is not None]
-        contents = [queue[i][2] for i in waiting]
-        converted = dict(zip(waiting, pool.convert(contents) if pool else contents))
+        contents = [content for _, _, content in queue if content is not None]
+        converted = dict(zip(waiting, self.pipeline.convert(contents, converters), strict=True))
         for i, (outcome, target, _) in enumerate(queue):
-            if i in converted:
-                result = converted[i]
-                if isinstance(result, str):
-                    outcome.errors = [{"path": None, "message": result}]
-                else:
-                    try:
-                        write_file(result, target, force=force, sync=False)
-                        outcome.status = "written"
-                    except OutputError as exc:
-                        outcome.errors = [{"path": None, "message": str(exc)}]
-            if outcome.status == "written":
-                summary.written += 1
-            elif outcome.status == "skipped":
-                summary.skipped += 1
-            else:
-                summary.failed += 1
-                if fail_fast:
-                    summary.stopped = True
-            on_outcome(outcome)
+            result = converted.get(i)
+            if isinstance(result, str):
+                outcome.errors = [Issue("", result)]
+            elif result is not None and target is not None:
+                try:
+                    write_file(result, target, force=self.force, sync=False)
+                    outcome.status = "written"
+                except OutputError as exc:
+                    outcome.errors = [Issue("", str(exc))]
+            self._count(outcome)
+            report.write(outcome)
+            yield outcome
         queue.clear()
 
-    try:
-        for item, name, content, errors, warnings in _results(read_items(source, stdin), options, workers):
-            outcome = Outcome(item.n, item.source, item.line, "failed", errors=errors, warnings=warnings)
-            target = None
-            if content is not None and name is not None:
-                target = outdir / _unique(name, taken, extension)
-                outcome.output = str(target)
-                if skip_existing and target.exists():
-                    outcome.status, content = "skipped", None
-            else:
-                content = None
-            queue.append((outcome, target, content))
-            if len(queue) >= limit or (fail_fast and outcome.status == "failed"):
-                settle()
-                if summary.stopped:
-                    break
-        settle()
-    finally:
-        if pool:
-            pool.close()
-    return summary
+    def _count(self, outcome: Outcome) -> None:
+        if outcome.status == "failed":
+            self.summary.failed += 1
+            self.summary.stopped |= self.fail_fast
+            return
+        if outcome.status == "written":
+            self.summary.written += 1
+        else:
+            self.summary.skipped += 1
+        self.summary.warnings += bool(outcome.warnings)
 
 
-def _unique(name: str, taken: set[str], extension: str = "docx") -> str:
-    """'x.docx', then 'x-2.docx', 'x-3.docx'… never two records onto one file."""
-    candidate, k = f"{name}.{extension}", 1
-    while candidate.casefold() in taken:
-        k += 1
-        candidate = f"{name}-{k}.{extension}"
-    taken.add(candidate.casefold())
-    return candidate
+class _Report:
+    """The report file: opened on the first line, flushed after each record."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.handle: IO[str] | None = None
+
+    def write(self, outcome: Outcome) -> None:
+        import json
+
+        issues = outcome.errors if outcome.status == "failed" else outcome.warnings
+        if not issues:
+            return
+        if self.handle is None:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self.handle = self.path.open("w", encoding="utf-8")
+        for issue in issues:
+            line = {"source": outcome.source, "line": outcome.line, **issue.as_dict()}
+            self.handle.write(json.dumps(line, ensure_ascii=False) + "\n")
+        self.handle.flush()
+
+    def __enter__(self) -> _Report:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.handle is not None:
+            self.handle.close()

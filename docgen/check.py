@@ -13,29 +13,23 @@ from __future__ import annotations
 import difflib
 import json
 import re
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from jinja2 import nodes
 
-from . import engine
 from .doctypes import DOCTYPES, doctype
-from .errors import DocgenError, InputError, TemplateError
+from .engine import environment, load_template
+from .engine.locations import PARAGRAPH, RENDERED_PART, near_text, part_location, where
+from .errors import DocgenError, InputError, Issue, TemplateError
 from .fields import ANY, Shape, context_shape
+from .languages import CODES
+from .profile import Profile
 from .resources import data_dir
 
 _LEFTOVER = re.compile(r"\{\s*[{%#]|[}%#]\s*\}")
-_JINJA_GLOBALS = {"range", "dict", "namespace", "cycler", "joiner", "loop", "true", "false", "none", "True", "False", "None"}
-
-
-@dataclass(frozen=True)
-class Problem:
-    where: str
-    message: str
-
-    def __str__(self) -> str:
-        return f"{self.where}: {self.message}" if self.where else self.message
+_JINJA_GLOBALS = {"range", "dict", "namespace", "cycler", "joiner", "loop", "true", "false", "none", "True", "False",
+                  "None"}
+_LANG_TAG = re.compile(rb'<w:rPrDefault>.*?<w:lang w:val="(' + b"|".join(c.encode() for c in CODES) + rb')-', re.S)
 
 
 def guess_type(path: Path) -> str | None:
@@ -48,18 +42,20 @@ def guess_lang(path: Path, data: bytes) -> str:
     import io
     import zipfile
 
-    if path.parent.name in ("nb", "nn", "da"):
+    if path.parent.name in CODES:
         return path.parent.name
     try:
         styles = zipfile.ZipFile(io.BytesIO(data)).read("word/styles.xml")
     except (zipfile.BadZipFile, KeyError, OSError, ValueError):
         return "nb"
-    m = re.search(rb'<w:rPrDefault>.*?<w:lang w:val="(nb|nn|da)-', styles, re.S)
+    m = _LANG_TAG.search(styles)
     return m.group(1).decode() if m else "nb"
 
 
-def check_template(path: Path, type_name: str | None = None, lang: str | None = None, profile: Any = None) -> list[Problem]:
-    """Every problem found in the template at `path`; an empty list means it rendered the example fine."""
+def check_template(path: Path, type_name: str | None = None, lang: str | None = None,
+                   profile: Profile | None = None) -> list[Issue]:
+    """Every problem found in the template at `path` (each with where it is); an empty list
+    means it rendered the type's example record fine."""
     try:
         data = path.read_bytes()
     except OSError as exc:
@@ -70,32 +66,26 @@ def check_template(path: Path, type_name: str | None = None, lang: str | None = 
     doctype(type_name)
     lang = lang or guess_lang(path, data)
     try:
-        prepared = engine.prepare(data, str(path))
+        prepared = load_template(path)
     except TemplateError as exc:
-        return [Problem(exc.where or "", _strip(str(exc), exc))]
+        return [exc.issue()]
 
-    custom = {name: (spec.kind, spec.description) for name, spec in profile.fields.items()} if profile else {}
-    problems: list[Problem] = []
+    custom = profile.field_kinds() if profile else {}
+    problems: list[Issue] = []
     for part_name, part in prepared.parts.items():
         problems += _unknown_names(part.source, part_name, context_shape(type_name, custom))
     if problems:
         return problems
-    return _render_example(prepared, type_name, lang, profile)
+    return _render_example(path, type_name, lang, profile)
 
 
-def _strip(message: str, exc: TemplateError) -> str:
-    prefix = ", ".join(p for p in (exc.template, exc.where) if p)
-    return message[len(prefix) + 2 :] if prefix and message.startswith(prefix) else message
-
-
-def _unknown_names(source: str, part_name: str, root: Shape) -> list[Problem]:
-    env = engine.environment()
+def _unknown_names(source: str, part_name: str, root: Shape) -> list[Issue]:
+    env = environment()
     tree = env.parse(source)
-    problems: list[Problem] = []
+    problems: list[Issue] = []
 
     def report(node: nodes.Node, message: str) -> None:
-        where = ", ".join(x for x in (engine._location(part_name), engine._near(source, node.lineno)) if x)
-        problems.append(Problem(where, message))
+        problems.append(Issue(where(part_name, source, node.lineno), message))
 
     def unknown(node: nodes.Node, dotted: str, name: str, known: dict[str, Shape]) -> None:
         close = difflib.get_close_matches(name, list(known), n=1, cutoff=0.6)
@@ -153,7 +143,8 @@ def _unknown_names(source: str, part_name: str, root: Shape) -> list[Problem]:
                     scope[item.name] = ANY  # the macro's own name, usable after (and inside) it
                 else:
                     expr(item.call, scope)
-                inner = {**scope, **{arg.name: ANY for arg in getattr(item, "args", [])}, "caller": ANY, "varargs": ANY, "kwargs": ANY}
+                arguments = {arg.name: ANY for arg in getattr(item, "args", [])}
+                inner = {**scope, **arguments, "caller": ANY, "varargs": ANY, "kwargs": ANY}
                 body(item.body, inner)
             elif isinstance(item, nodes.If):
                 expr(item.test, scope)
@@ -193,27 +184,26 @@ def _dotted(node: nodes.Node) -> str:
     return "…"
 
 
-def _render_example(prepared: engine.PreparedTemplate, type_name: str, lang: str, profile: Any) -> list[Problem]:
-    from .records import load
+def _render_example(path: Path, type_name: str, lang: str, profile: Profile | None) -> list[Issue]:
+    """Render the template with the type's example record, through the same pipeline as a real render."""
+    from .api import Options, Pipeline
 
     example = data_dir("examples") / f"{type_name}.{lang}.json"
+    record = json.loads(example.read_text(encoding="utf-8"))
+    if profile is not None:
+        record = {**record, "custom": profile.sample_custom()}
     try:
-        record = json.loads(example.read_text(encoding="utf-8"))
-        if profile is not None:
-            record = profile.apply({**record, "custom": profile.sample_custom()})
-        document = load(record, profile=profile)
-        ctx = engine.context(document)
-        if profile is not None:
-            ctx.update(profile.context(document.custom))
-        output = prepared.render(ctx, logo=profile.logo_bytes() if profile else None)
+        result = Pipeline(Options(template=path), profile).render(record, str(example))
     except TemplateError as exc:
-        return [Problem(exc.where or "", _strip(str(exc), exc))]
+        return [exc.issue()]
     except DocgenError as exc:
-        return [Problem("", f"could not render the example record: {exc}")]
-    return _leftover_tags(output)
+        return [Issue("", f"could not render the example record: {exc}")]
+    if result.content is None:
+        return [Issue("", f"could not render the example record: {issue}") for issue in result.report.errors]
+    return _leftover_tags(result.content)
 
 
-def _leftover_tags(output: bytes) -> list[Problem]:
+def _leftover_tags(output: bytes) -> list[Issue]:
     """Tags that survived rendering as plain text: Word split them so they no longer work."""
     import io
     import zipfile
@@ -221,15 +211,13 @@ def _leftover_tags(output: bytes) -> list[Problem]:
     problems = []
     with zipfile.ZipFile(io.BytesIO(output)) as zf:
         for name in zf.namelist():
-            if not engine._RENDERED_PART.match(name):
+            if not RENDERED_PART.match(name):
                 continue
             xml = zf.read(name).decode("utf-8")
-            for paragraph in engine._PARAGRAPH.findall(xml):
-                text = re.sub(r"<[^>]+>", "", paragraph)
-                if _LEFTOVER.search(text):
-                    shown = " ".join(text.split())[:70]
-                    problems.append(Problem(
-                        f'{engine._location(name)}, near "{shown}"',
+            for paragraph in PARAGRAPH.findall(xml):
+                if _LEFTOVER.search(re.sub(r"<[^>]+>", "", paragraph)):
+                    problems.append(Issue(
+                        f"{part_location(name)}, {near_text(paragraph)}",
                         "a tag came out as plain text: Word or LibreOffice split it, or a brace is missing. "
                         "Retype the whole tag, e.g. {{ case.pupil.name }}, in one go",
                     ))

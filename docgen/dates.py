@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from functools import lru_cache
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_date, format_time
@@ -107,7 +108,7 @@ def _table() -> dict:
 
 
 @lru_cache(maxsize=8)
-def _library(country: str):
+def _library(country: str) -> Any:
     import holidays
 
     return holidays.country_holidays(country)

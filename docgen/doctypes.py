@@ -9,6 +9,8 @@ from dataclasses import dataclass, field
 from importlib import import_module
 from typing import TYPE_CHECKING
 
+from .languages import CODES
+
 if TYPE_CHECKING:
     from .models.common import Document
 
@@ -19,7 +21,7 @@ class DocType:
     model_path: str  # "module:Class" below docgen.models
     titles: dict[str, str]  # language code -> the document's name in that language
     summary: str
-    languages: tuple[str, ...] = field(default=("nb", "nn", "da"))
+    languages: tuple[str, ...] = field(default=CODES)
 
     @property
     def model(self) -> type[Document]:

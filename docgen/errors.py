@@ -1,4 +1,4 @@
-"""The one error hierarchy. Every message is written for the person at the keyboard.
+"""The one error tree, and the one kind of finding. Every message is written for the person at the keyboard.
 
 Messages never contain record contents: only field paths, template locations
 and a short reason, because records describe children.
@@ -6,40 +6,52 @@ and a short reason, because records describe children.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Literal
+
+Severity = Literal["error", "warning"]
+
+
+@dataclass(frozen=True)
+class Issue:
+    """One finding: where (a record's field path, or a place in a template) and what is wrong.
+
+    The same type serves `validate`, `templates check`, batch reports and the
+    HTTP problem documents.
+    """
+
+    path: str
+    message: str
+    severity: Severity = "error"
+
+    def __str__(self) -> str:
+        return f"{self.path}: {self.message}" if self.path else self.message
+
+    def as_dict(self) -> dict[str, str]:
+        return {"path": self.path, "message": self.message, "severity": self.severity}
 
 
 class DocgenError(Exception):
     """Base class: anything the CLI reports as one clear message with exit code 1."""
 
 
-@dataclass(frozen=True)
-class Issue:
-    """One finding about a record: where (a field path) and what is wrong."""
-
-    path: str
-    message: str
-    severity: str = "error"  # "error" or "warning"
-
-    def __str__(self) -> str:
-        return f"{self.path}: {self.message}" if self.path else self.message
-
-
 class InputError(DocgenError):
-    """The input could not be read: missing file, not JSON, not an object."""
+    """The input could not be read: missing file, not JSON, not an object, an unknown type."""
 
 
 class RecordError(DocgenError):
-    """The record failed validation; carries every issue, not just the first."""
+    """The record failed validation; carries every error (and the warnings), not just the first."""
 
-    def __init__(self, issues: list[Issue], source: str | None = None) -> None:
+    def __init__(self, issues: Iterable[Issue], source: str | None = None) -> None:
+        issues = list(issues)
         self.issues = [i for i in issues if i.severity == "error"]
+        self.warnings = [i for i in issues if i.severity == "warning"]
         self.source = source
-        lines = [f"  {issue}" for issue in self.issues]
         where = f"{source}: " if source else ""
         count = len(self.issues)
         head = f"{where}the record has {count} error{'s' if count != 1 else ''}:"
-        super().__init__("\n".join([head, *lines]))
+        super().__init__("\n".join([head, *(f"  {issue}" for issue in self.issues)]))
 
 
 class TemplateError(DocgenError):
@@ -48,10 +60,26 @@ class TemplateError(DocgenError):
     def __init__(self, message: str, template: str | None = None, where: str | None = None) -> None:
         self.template = template
         self.where = where
-        parts = [p for p in (template, where) if p]
-        prefix = ", ".join(parts)
+        self.reason = message
+        prefix = ", ".join(p for p in (template, where) if p)
         super().__init__(f"{prefix}: {message}" if prefix else message)
+
+    def issue(self) -> Issue:
+        """The finding without the file name (the caller names the file)."""
+        return Issue(self.where or "", self.reason)
 
 
 class OutputError(DocgenError):
     """The result could not be written where it was asked to go."""
+
+
+class ExtraMissing(DocgenError):
+    """An optional part of docgen is not installed (the HTTP service's `docgen[server]`)."""
+
+
+class ConversionError(DocgenError):
+    """LibreOffice could not turn the document into the format asked for."""
+
+
+class ConverterMissing(ConversionError):
+    """A format that needs LibreOffice was asked for, but there is no LibreOffice to make it."""

@@ -9,8 +9,9 @@ from __future__ import annotations
 import datetime as dt
 import types
 import typing
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any, Iterator
+from typing import Any
 
 from pydantic import BaseModel
 
@@ -24,8 +25,8 @@ class Shape:
 
     kind: str  # "group", "list", "text", "date", "number", "yes/no", "choice", "any"
     description: str = ""
-    fields: dict[str, "Shape"] = field(default_factory=dict)  # for groups
-    item: "Shape | None" = None  # for lists
+    fields: dict[str, Shape] = field(default_factory=dict)  # for groups
+    item: Shape | None = None  # for lists
     choices: tuple[str, ...] = ()
 
 
@@ -97,7 +98,9 @@ def context_shape(type_name: str, custom: dict[str, tuple[str, str]] | None = No
         "The school's own fields, declared in its school profile.",
         fields={name: Shape(_CUSTOM_KINDS.get(kind, "any"), text) for name, (kind, text) in (custom or {}).items()},
     )
-    fields["signature"] = Shape("group", "Who signs, from the school profile (may be empty).", fields=model_fields(Staff))
+    fields["signature"] = Shape(
+        "group", "Who signs, from the school profile (may be empty).", fields=model_fields(Staff)
+    )
     fields["logo"] = Shape("any", "The school's logo from its profile; place {{ logo }} in the letterhead.")
     return Shape("group", fields=fields)
 

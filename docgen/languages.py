@@ -1,8 +1,12 @@
-"""The written languages docgen produces, and what each implies."""
+"""The written languages docgen produces, and what each implies. Everything else reads them from here."""
 
 from __future__ import annotations
 
+import typing
 from dataclasses import dataclass
+from typing import Literal
+
+LangCode = Literal["nb", "nn", "da"]
 
 
 @dataclass(frozen=True)
@@ -13,18 +17,22 @@ class Language:
     country: str  # ISO 3166 code for public holidays and law
     timezone: str
     name: str  # the language's own name for itself
+    yes: str
+    no: str
 
 
 LANGUAGES: dict[str, Language] = {
-    "nb": Language("nb", "nb_NO", "nb-NO", "NO", "Europe/Oslo", "norsk bokmål"),
-    "nn": Language("nn", "nn_NO", "nn-NO", "NO", "Europe/Oslo", "norsk nynorsk"),
-    "da": Language("da", "da_DK", "da-DK", "DK", "Europe/Copenhagen", "dansk"),
+    "nb": Language("nb", "nb_NO", "nb-NO", "NO", "Europe/Oslo", "norsk bokmål", "ja", "nei"),
+    "nn": Language("nn", "nn_NO", "nn-NO", "NO", "Europe/Oslo", "norsk nynorsk", "ja", "nei"),
+    "da": Language("da", "da_DK", "da-DK", "DK", "Europe/Copenhagen", "dansk", "ja", "nej"),
 }
+CODES: tuple[str, ...] = tuple(LANGUAGES)
+assert CODES == typing.get_args(LangCode), "LangCode and LANGUAGES must list the same languages"
 
 
 def language(code: str) -> Language:
+    """The language for a code; an unknown code is a programming error here (records are validated first)."""
     try:
         return LANGUAGES[code]
     except KeyError:
-        known = ", ".join(LANGUAGES)
-        raise ValueError(f"unknown language {code!r}; choose one of {known}") from None
+        raise ValueError(f"unknown language {code!r}; choose one of {', '.join(CODES)}") from None

@@ -123,3 +123,16 @@ def _umask() -> int:
     mask = os.umask(0)
     os.umask(mask)
     return mask
+
+
+def document_path(output: str, extension: str, stem: str) -> Path:
+    """Where `-o OUT` puts a document: OUT itself, or `stem.extension` inside OUT when OUT is a
+    folder or ends in '/' (a folder that does not exist yet is created)."""
+    path = Path(output)
+    if not output.endswith(("/", os.sep)) and not path.is_dir():
+        return path
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise OutputError(f"{output}: cannot create the folder ({(exc.strerror or str(exc)).lower()})") from None
+    return path / f"{stem}.{extension}"

@@ -25,15 +25,18 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
-import os
 import re
+from collections.abc import Iterator
+from functools import lru_cache
 from pathlib import Path
-from typing import Any, Iterator, Literal
+from typing import Any, Literal
 
 from pydantic import Field, PrivateAttr, ValidationError, field_validator
 
 from .errors import InputError, Issue
-from .models.common import LangCode, Line, Record, School, Staff
+from .languages import LangCode
+from .messages import format_path, message
+from .models.common import Line, Record, School, Staff
 
 _NAME = re.compile(r"^[a-z][a-z0-9_]{0,40}$")
 MAX_LOGO_BYTES = 2 * 1024 * 1024
@@ -58,7 +61,9 @@ class Profile(Record):
     def _names(cls, value: dict[str, FieldSpec]) -> dict[str, FieldSpec]:
         for name in value:
             if not _NAME.match(name):
-                raise ValueError(f"field name '{name}' must be lower-case letters, digits and _ (used as custom.{name})")
+                raise ValueError(
+                    f"field name '{name}' must be lower-case letters, digits and _ (used as custom.{name})"
+                )
         return value
 
     # The profile file's folder: relative paths are relative to it.
@@ -109,22 +114,14 @@ class Profile(Record):
             extras["signature"] = self.signature.model_dump()
         return extras
 
+    def field_kinds(self) -> dict[str, tuple[str, str]]:
+        """name -> (kind, description) of the school's own fields, for the cheat sheet and the template check."""
+        return {name: (spec.kind, spec.description) for name, spec in self.fields.items()}
+
     def sample_custom(self) -> dict[str, Any]:
         """Values for every declared field, to try a template without a real record."""
         samples = {"text": "…", "date": "2026-08-17", "number": 1, "yes_no": True}
         return {name: samples[spec.kind] for name, spec in self.fields.items()}
-
-    def logo_bytes(self) -> bytes | None:
-        path = self.logo_path
-        if path is None:
-            return None
-        try:
-            data = path.read_bytes()
-        except OSError as exc:
-            raise InputError(f"{path}: cannot read the logo ({(exc.strerror or str(exc)).lower()})") from None
-        if len(data) > MAX_LOGO_BYTES:
-            raise InputError(f"{path}: the logo is larger than 2 MB")
-        return data
 
 
 _KIND_WORDS = {"text": "text", "date": "a date written as YYYY-MM-DD", "number": "a number", "yes_no": "true or false"}
@@ -144,29 +141,41 @@ def _fits(kind: str, value: Any) -> bool:
         return False
 
 
-def default_profile_path() -> Path | None:
-    """$DOCGEN_PROFILE, else ~/.config/docgen/profile.toml if it exists."""
-    configured = os.environ.get("DOCGEN_PROFILE")
-    if configured:
-        return Path(configured)
-    base = os.environ.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
-    path = Path(base) / "docgen" / "profile.toml"
-    return path if path.is_file() else None
+def read_logo(path: Path) -> bytes:
+    """The logo file's bytes, refusing what cannot be a logo."""
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read the logo ({(exc.strerror or str(exc)).lower()})") from None
+    if len(data) > MAX_LOGO_BYTES:
+        raise InputError(f"{path}: the logo is larger than 2 MB")
+    return data
 
 
 def load_profile(path: Path | str | None = None) -> Profile | None:
-    """The profile at `path` (or the default location), or None when there is none."""
-    import tomllib
+    """The profile at `path`, else the configured one (settings.profile_path), or None when there is none."""
+    from . import settings
 
-    from .records import _message, format_path
-
-    path = Path(path) if path else default_profile_path()
+    path = Path(path) if path else settings.profile_path()
     if path is None:
         return None
     try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+        stat = path.stat()
     except FileNotFoundError:
         raise InputError(f"{path}: school profile not found") from None
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read the school profile ({exc.strerror})") from None
+    return _load(str(path), stat.st_mtime_ns, stat.st_size)
+
+
+@lru_cache(maxsize=8)
+def _load(name: str, mtime_ns: int, size: int) -> Profile:
+    """Read once per file version: the API may be called for every record with the same profile."""
+    import tomllib
+
+    path = Path(name)
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError) as exc:
         raise InputError(f"{path}: cannot read the school profile ({exc})") from None
     except tomllib.TOMLDecodeError as exc:
@@ -174,7 +183,7 @@ def load_profile(path: Path | str | None = None) -> Profile | None:
     try:
         profile = Profile.model_validate(raw)
     except ValidationError as exc:
-        lines = [f"  {format_path(tuple(e['loc']))}: {_message(e, Profile)}" for e in exc.errors()]
+        lines = [f"  {format_path(tuple(e['loc']))}: {message(e, Profile)}" for e in exc.errors()]
         raise InputError("\n".join([f"{path}: the school profile has errors:", *lines])) from None
     profile._base = path.resolve().parent
     return profile

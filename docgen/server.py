@@ -12,7 +12,6 @@ Needs the optional extra: pip install 'docgen[server]'.
 from __future__ import annotations
 
 import hmac
-import os
 from pathlib import Path
 from typing import Any
 
@@ -21,17 +20,15 @@ from fastapi.openapi.utils import get_openapi
 from fastapi.responses import JSONResponse, Response
 from starlette.concurrency import run_in_threadpool
 
-from . import __version__
-from .doctypes import DOCTYPES
-from .errors import DocgenError, InputError, RecordError, TemplateError
-from .records import parse_json, validate
+from .api import Options, Pipeline
+from .doctypes import DOCTYPES, DocType
+from .errors import DocgenError, InputError, Issue, RecordError, TemplateError
+from .formats import FORMATS, NAMES
+from .profile import Profile
+from .records import Report, parse_json
+from .settings import DEFAULT_MAX_BODY
+from .version import __version__
 
-DEFAULT_MAX_BODY = 1024 * 1024
-CONTENT_TYPES = {
-    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-    "pdf": "application/pdf",
-    "pdfa": "application/pdf",
-}
 PROBLEM = "application/problem+json"
 PROBLEM_SCHEMA = {
     "type": "object",
@@ -48,8 +45,9 @@ PROBLEM_SCHEMA = {
 }
 ISSUE_SCHEMA = {
     "type": "object",
-    "properties": {"path": {"type": "string"}, "message": {"type": "string"}},
-    "required": ["path", "message"],
+    "properties": {"path": {"type": "string"}, "message": {"type": "string"},
+                   "severity": {"type": "string", "enum": ["error", "warning"]}},
+    "required": ["path", "message", "severity"],
 }
 
 
@@ -66,18 +64,21 @@ def problem_response(problem: Problem) -> JSONResponse:
     return JSONResponse(body, status_code=problem.status, media_type=PROBLEM, headers=headers)
 
 
-def _issues(issues: list) -> list[dict[str, str]]:
-    return [{"path": i.path, "message": i.message} for i in issues]
+def _issues(issues: list[Issue]) -> list[dict[str, str]]:
+    return [i.as_dict() for i in issues]
 
 
 def create_app(
-    profile: Any = None,
+    profile: Profile | None = None,
     templates: str | Path | None = None,
     max_body: int = DEFAULT_MAX_BODY,
     token: str | None = None,
 ) -> FastAPI:
     """The application. `profile` is a loaded school profile (or None), `templates` a folder of
-    the school's templates, `token` the bearer token every request but /health must carry."""
+    the school's templates, `token` the bearer token every request but /health must carry.
+    Each request goes through a `Pipeline` with these options and the request's own."""
+    base = Pipeline(Options(templates=templates), profile)
+    _ = base.folders, base.logo  # read once: a missing folder or a bad logo fails now, not per request
     app = FastAPI(
         title="docgen",
         version=__version__,
@@ -161,19 +162,23 @@ def create_app(
         except InputError as exc:
             raise Problem(400, "Bad Request", str(exc)) from None
 
-    def checked(type_name: str, lang: str | None, data: dict[str, Any]):
+    def pipeline(type_name: str, lang: str | None, fmt: str = "docx", archive_copy: bool = False) -> Pipeline:
         info = _doctype(type_name)
         if lang is not None and lang not in info.languages:
             raise Problem(404, "Not Found", f"'{type_name}' is not available in '{lang}'; languages: "
                                             f"{', '.join(info.languages)}")
+        if fmt not in FORMATS:
+            raise Problem(400, "Bad Request", f"format must be one of {', '.join(NAMES)}")
+        return base.per_record(type=type_name, lang=lang, format=fmt, archive_copy=archive_copy)
+
+    def checked(pipeline: Pipeline, data: dict[str, Any]) -> Report:
         try:
-            report = validate(data, type=type_name, lang=lang, profile=profile)
+            return pipeline.validate(data)
         except InputError as exc:
             raise Problem(422, "Unprocessable Content", str(exc)) from None
-        return report
 
     for info in DOCTYPES.values():
-        _add_routes(app, info.name, read_record, checked, profile, templates)
+        _add_routes(app, info.name, read_record, pipeline, checked)
 
     @app.api_route("/documents/{type_name}", methods=["POST"], include_in_schema=False)
     @app.api_route("/validate/{type_name}", methods=["POST"], include_in_schema=False)
@@ -190,23 +195,23 @@ def create_app(
     return app
 
 
-def _doctype(type_name: str):
+def _doctype(type_name: str) -> DocType:
     info = DOCTYPES.get(type_name)
     if info is None:
         raise Problem(404, "Not Found", f"unknown document type '{type_name}'; known: {', '.join(DOCTYPES)}")
     return info
 
 
-def _add_routes(app: FastAPI, type_name: str, read_record: Any, checked: Any, profile: Any, templates: Any) -> None:
-    async def render_document(request: Request, lang: str | None = None, format: str = "docx") -> Response:
-        if format not in CONTENT_TYPES:
-            raise Problem(400, "Bad Request", "format must be docx, pdf or pdfa")
-        report = checked(type_name, lang, await read_record(request))
+def _add_routes(app: FastAPI, type_name: str, read_record: Any, pipeline: Any, checked: Any) -> None:
+    async def render_document(request: Request, lang: str | None = None, format: str = "docx",
+                              archive_copy: bool = False) -> Response:
+        chosen: Pipeline = pipeline(type_name, lang, format, archive_copy)
+        report = checked(chosen, await read_record(request))
         if not report.ok:
             raise Problem(422, "Unprocessable Content", "the record has errors", errors=_issues(report.errors),
                           warnings=_issues(report.warnings))
         try:
-            content = await run_in_threadpool(_render, report, profile, templates, format)
+            content = await run_in_threadpool(chosen.render_report, report)
         except RecordError as exc:
             raise Problem(422, "Unprocessable Content", "the record has errors", errors=_issues(exc.issues)) from None
         except TemplateError as exc:
@@ -214,15 +219,15 @@ def _add_routes(app: FastAPI, type_name: str, read_record: Any, checked: Any, pr
         except DocgenError as exc:
             raise Problem(503, "Service Unavailable", str(exc)) from None
         document = report.document
-        extension = "docx" if format == "docx" else "pdf"
-        filename = f"{type_name}-{document.lang}-{document.document_date.isoformat()}.{extension}"
+        assert document is not None
+        filename = f"{type_name}-{document.lang}-{document.document_date.isoformat()}.{chosen.format.extension}"
         headers = {"Content-Disposition": f'attachment; filename="{filename}"'}
         if report.warnings:
             headers["X-Docgen-Warnings"] = str(len(report.warnings))
-        return Response(content, media_type=CONTENT_TYPES[format], headers=headers)
+        return Response(content, media_type=chosen.format.content_type, headers=headers)
 
-    async def validate_record(request: Request, lang: str | None = None) -> dict[str, Any]:
-        report = checked(type_name, lang, await read_record(request))
+    async def validate_record(request: Request, lang: str | None = None, archive_copy: bool = False) -> dict[str, Any]:
+        report = checked(pipeline(type_name, lang, archive_copy=archive_copy), await read_record(request))
         return {"ok": report.ok, "errors": _issues(report.errors), "warnings": _issues(report.warnings)}
 
     app.add_api_route(
@@ -235,17 +240,6 @@ def _add_routes(app: FastAPI, type_name: str, read_record: Any, checked: Any, pr
         summary=f"Validate a {type_name} record: errors and warnings by field path",
         openapi_extra={"x-docgen-type": type_name},
     )
-
-
-def _render(report: Any, profile: Any, templates: Any, fmt: str) -> bytes:
-    from .api import render_report
-
-    content = render_report(report, profile=profile, templates=templates)
-    if fmt == "docx":
-        return content
-    from .pdf import convert_one
-
-    return convert_one(content, fmt)
 
 
 def _openapi(app: FastAPI) -> dict[str, Any]:
@@ -277,12 +271,15 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
                      "schema": {"type": "string", "enum": list(doctype(type_name).languages)},
                      "description": "Language to write in; overrides the record's lang."},
                     {"name": "format", "in": "query", "required": False,
-                     "schema": {"type": "string", "enum": list(CONTENT_TYPES), "default": "docx"}},
+                     "schema": {"type": "string", "enum": list(NAMES), "default": "docx"}},
+                    {"name": "archive_copy", "in": "query", "required": False,
+                     "schema": {"type": "boolean", "default": False},
+                     "description": "best_interest: the copy for the pupil's file, without internal notes."},
                 ]
                 responses["200"] = {
                     "description": "The document",
                     "content": {media: {"schema": {"type": "string", "format": "binary"}}
-                                for media in dict.fromkeys(CONTENT_TYPES.values())},
+                                for media in dict.fromkeys(f.content_type for f in FORMATS.values())},
                 }
             else:
                 operation["parameters"] = [
@@ -308,13 +305,24 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
 
 
 def app_from_env() -> FastAPI:
-    """The factory `docgen serve` hands to uvicorn; settings come from the environment so
-    every worker process builds the same application."""
+    """The factory `docgen serve` hands to uvicorn: every worker process builds the same
+    application from the settings `serve` exported."""
+    from . import settings
     from .profile import load_profile
 
-    return create_app(
-        profile=load_profile(os.environ.get("DOCGEN_PROFILE") or None),
-        templates=os.environ.get("DOCGEN_SERVE_TEMPLATES") or None,
-        max_body=int(os.environ.get("DOCGEN_MAX_BODY") or DEFAULT_MAX_BODY),
-        token=os.environ.get("DOCGEN_API_TOKEN") or None,
-    )
+    service = settings.service()
+    return create_app(profile=load_profile(service.profile), templates=service.templates, max_body=service.max_body,
+                      token=service.token)
+
+
+def run(host: str, port: int, workers: int, max_body: int, profile: Path | None, templates: Path | None) -> None:
+    """Serve until stopped. Options reach uvicorn's worker processes through the environment."""
+    import uvicorn
+
+    from . import settings
+    from .profile import load_profile
+
+    create_app(load_profile(profile), templates, max_body)  # a broken profile or folder fails now, not in each worker
+    settings.export_service(profile, templates, max_body)
+    uvicorn.run("docgen.server:app_from_env", factory=True, host=host, port=port, workers=workers,
+                log_level="info", access_log=True, server_header=False)

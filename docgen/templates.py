@@ -8,11 +8,11 @@ has the built-in layout: `DIR/<lang>/<type>.docx`.
 
 from __future__ import annotations
 
-import os
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable, Sequence
 
+from . import settings
 from .doctypes import DOCTYPES, doctype
 from .errors import TemplateError
 from .resources import data_dir
@@ -33,7 +33,7 @@ def override_folders(explicit: Path | str | None = None, profile_folder: Path | 
     folders: list[Path] = []
     if explicit:
         folders.append(Path(explicit))
-    folders += [Path(p) for p in os.environ.get("DOCGEN_TEMPLATES", "").split(os.pathsep) if p]
+    folders += settings.template_folders()
     if profile_folder:
         folders.append(profile_folder)
     for folder in folders:

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from docgen.batch import format_name, safe_name
+from docgen.naming import format_name, safe_name
 from docgen.cli import cli
 
 from conftest import all_text, load_example, open_docx
@@ -192,3 +192,80 @@ def test_a_single_json_file_is_one_record(tmp_path: Path) -> None:
                     "-o", str(tmp_path / "out"), "--name", "{source}")
     assert result.exit_code == 0, result.stderr
     assert [p.name for p in docx_files(tmp_path / "out")] == ["activity_plan.da.docx"]
+
+
+def test_warnings_are_reported_like_validate(tmp_path: Path) -> None:
+    record = load_example("activity_plan.nb.json")
+    record["measures"][0]["evaluation_date"] = "2027-03-01"  # more than six weeks after the start
+    source = jsonl(tmp_path / "cases.jsonl", [record])
+    out = tmp_path / "out"
+    result = invoke("batch", str(source), "-o", str(out), "--workers", "1")
+    assert result.exit_code == 0
+    row = json.loads(result.stdout.strip())
+    assert row["status"] == "written" and row["errors"] == []
+    assert [(w["path"], w["severity"]) for w in row["warnings"]] == [("measures[0].evaluation_date", "warning")]
+    report = [json.loads(line) for line in (out / "docgen-errors.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert report == [{"source": f"{source}:1", "line": 1, "path": "measures[0].evaluation_date",
+                       "message": row["warnings"][0]["message"], "severity": "warning"}]
+    assert "1 written, 0 skipped, 0 failed, 1 with warnings" in result.stderr
+    assert "Ida" not in (out / "docgen-errors.jsonl").read_text(encoding="utf-8") + json.dumps(row["warnings"])
+
+
+def _counting_renders(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    from docgen.api import Pipeline
+
+    calls: list[int] = []
+    original = Pipeline.docx
+
+    def counted(self, report):  # type: ignore[no-untyped-def]
+        calls.append(1)
+        return original(self, report)
+
+    monkeypatch.setattr(Pipeline, "docx", counted)
+    return calls
+
+
+def test_skip_existing_decides_before_rendering(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    records, _ = records_with_errors(6)
+    twins = [copy.deepcopy(records[0]), copy.deepcopy(records[0])]  # one name: x and x-2
+    source = jsonl(tmp_path / "cases.jsonl", records[:3] + twins)
+    out = tmp_path / "out"
+    calls = _counting_renders(monkeypatch)
+    assert invoke("batch", str(source), "-o", str(out), "--workers", "1", "--name", "{pupil.name}").exit_code == 0
+    assert len(calls) == 5 and len(docx_files(out)) == 5
+
+    calls.clear()
+    result = invoke("batch", str(source), "-o", str(out), "--workers", "1", "--name", "{pupil.name}",
+                    "--skip-existing")
+    assert result.exit_code == 0 and "0 written, 5 skipped, 0 failed" in result.stderr
+    assert calls == []  # nothing rendered again
+
+    (out / "Elev 000-2.docx").unlink()  # the twin's numbered name is free again
+    result = invoke("batch", str(source), "-o", str(out), "--workers", "1", "--name", "{pupil.name}",
+                    "--skip-existing")
+    assert "1 written, 4 skipped, 0 failed" in result.stderr
+    assert len(calls) == 1 and (out / "Elev 000-2.docx").is_file()
+
+
+def test_the_logo_is_read_once_per_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import docgen.profile
+    from docgen import api
+
+    reads: list[Path] = []
+    original = docgen.profile.read_logo
+
+    def counted(path: Path) -> bytes:
+        reads.append(path)
+        return original(path)
+
+    monkeypatch.setattr(docgen.profile, "read_logo", counted)
+    api._cached_logo.cache_clear()
+    records, _ = records_with_errors(3)
+    source = jsonl(tmp_path / "cases.jsonl", records)
+    profile = Path(__file__).resolve().parent.parent / "examples" / "profile" / "school.toml"
+    result = invoke("batch", str(source), "-o", str(tmp_path / "out"), "--workers", "1", "--name", "{pupil.name}",
+                    "--profile", str(profile))
+    assert result.exit_code == 0, result.output
+    assert len(reads) == 1
+    for path in docx_files(tmp_path / "out"):
+        assert any(name.startswith("word/media/docgen-logo") for name in zipfile.ZipFile(path).namelist())

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
 
-from docgen.check import check_template
+from docgen.check import check_template, guess_lang
 from docgen.doctypes import DOCTYPES
 from docgen.profile import load_profile
+from docgen.templates import builtin_template
 
-from conftest import ROOT, make_template
+from conftest import BROKEN_MARK, ROOT, Resaved, School, failed, make_template, needs_soffice, ok, run_cli
 
 
 def problems(tmp_path: Path, body: str, front: str = "", **kw) -> list[str]:
@@ -77,3 +79,59 @@ def test_type_is_guessed_from_the_file_name(tmp_path: Path) -> None:
     with pytest.raises(InputError, match="give --type"):
         check_template(path)
     assert set(DOCTYPES) >= {"activity_plan"}
+
+
+def test_check_takes_the_language_from_the_folder(tmp_path: Path) -> None:
+    data = builtin_template("activity_plan", "da").read_bytes()
+    assert guess_lang(tmp_path / "da" / "activity_plan.docx", data) == "da"
+
+
+def test_check_guesses_danish_from_the_document_outside_a_language_folder(tmp_path: Path) -> None:
+    data = builtin_template("activity_plan", "da").read_bytes()
+    assert guess_lang(tmp_path / "skabeloner" / "activity_plan.docx", data) == "da"
+
+
+def test_check_with_the_profile_knows_its_fields(school: School) -> None:
+    template = school.templates / "nb" / "activity_plan.docx"
+    result = run_cli("templates", "check", template, "--profile", school.profile)
+    ok(result)
+    without = run_cli("templates", "check", template)
+    failed(without)
+    assert "unknown field 'custom.kommunenummer'" in without.stderr
+
+
+# ---------------------------------------------------------------- templates saved by LibreOffice
+
+
+def check_broken(resaved: Resaved, name: str):
+    result = run_cli("templates", "check", resaved.broken[name] / "nb" / "activity_plan.docx")
+    failed(result)
+    return result.stderr
+
+
+@needs_soffice
+def test_check_finds_a_misspelt_field(resaved: Resaved) -> None:
+    stderr = check_broken(resaved, "misspelt")
+    assert 'the document body, near "{{ case.pupil.nmae }}"' in stderr
+    assert "unknown field 'case.pupil.nmae'; did you mean 'name'?" in stderr
+
+
+@needs_soffice
+def test_check_finds_an_unclosed_if(resaved: Resaved) -> None:
+    stderr = check_broken(resaved, "unclosed_if")
+    assert 'the document body, near "' in stderr
+    assert "template syntax error" in stderr
+    assert "{% endif %}" in stderr
+
+
+@needs_soffice
+def test_check_points_at_the_unclosed_if_itself(resaved: Resaved) -> None:
+    stderr = check_broken(resaved, "unclosed_if")
+    assert re.search(r'the document body, near "[^"]*' + re.escape(BROKEN_MARK), stderr), stderr
+
+
+@needs_soffice
+def test_check_finds_a_tag_broken_by_a_space(resaved: Resaved) -> None:
+    stderr = check_broken(resaved, "stray_space")
+    assert 'the page footer, near "Aktivitetsplan for { { case.pupil.name } }' in stderr
+    assert "a tag came out as plain text" in stderr

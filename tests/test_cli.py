@@ -9,11 +9,11 @@ import sys
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
+from click.testing import CliRunner, Result
 
 from docgen.cli import cli
 
-from conftest import ROOT, all_text, load_example, make_template, open_docx
+from conftest import ROOT, all_text, load_example, make_template, open_docx, run_cli
 
 NB = str(ROOT / "examples" / "activity_plan.nb.json")
 
@@ -202,3 +202,21 @@ def test_real_entry_points(tmp_path: Path) -> None:
     assert b"already exists" in bad.stderr and b"Traceback" not in bad.stderr
     helped = subprocess.run([sys.executable, "-m", "docgen", "--help"], capture_output=True, text=True)
     assert helped.returncode == 0 and "Usage: docgen" in helped.stdout
+
+
+def assert_usage_error(result: Result, expect: str) -> None:
+    """click rejected an argument before docgen ran: exit 2 and its usage message."""
+    assert result.exit_code == 2, result.output
+    assert "Traceback" not in result.output
+    assert result.stderr.startswith("Usage: ")
+    assert "Error: Invalid value for" in result.stderr and expect in result.stderr
+
+
+def test_a_folder_as_template_is_a_usage_error(tmp_path: Path) -> None:
+    folder = tmp_path / "maler"
+    folder.mkdir()
+    out_dir = tmp_path / "out"
+    out_dir.mkdir()
+    assert_usage_error(run_cli("render", NB, "--template", folder, "-o", out_dir / "plan.docx"), "is a directory")
+    assert sorted(out_dir.iterdir()) == []
+    assert_usage_error(run_cli("templates", "check", folder, "--type", "activity_plan"), "is a directory")

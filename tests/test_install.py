@@ -10,9 +10,10 @@ import pytest
 import docgen
 from docgen.resources import data_dir
 
-from conftest import ROOT
+from conftest import ROOT, only_installed
 
 
+@only_installed
 @pytest.mark.parametrize("kind", ["templates", "schemas", "examples"])
 def test_data_is_present(kind: str) -> None:
     folder = data_dir(kind)

@@ -8,9 +8,9 @@ import pytest
 
 import docgen
 from docgen.errors import InputError
-from docgen.profile import load_profile
+from docgen.profile import load_profile, read_logo
 
-from conftest import ROOT, load_example
+from conftest import ROOT, SCHOOL_NAME, School, failed, load_example, ok, profile_record, render_with_profile, text_of
 
 
 def write(tmp_path: Path, text: str) -> Path:
@@ -23,7 +23,7 @@ def test_example_profile_loads() -> None:
     profile = load_profile(ROOT / "examples" / "profile" / "school.toml")
     assert profile is not None and profile.school.name == "Lyngåsen skole"
     assert profile.logo_path == (ROOT / "examples" / "profile" / "logo.png").resolve()
-    assert profile.logo_bytes()[:4] == b"\x89PNG"
+    assert read_logo(profile.logo_path)[:4] == b"\x89PNG"
 
 
 @pytest.mark.parametrize(
@@ -48,7 +48,7 @@ def test_missing_profile_and_logo(tmp_path: Path) -> None:
         load_profile(tmp_path / "nope.toml")
     profile = load_profile(write(tmp_path, 'logo = "missing.png"'))
     with pytest.raises(InputError, match="cannot read the logo"):
-        profile.logo_bytes()
+        read_logo(profile.logo_path)
 
 
 def test_default_location(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -91,3 +91,49 @@ kind = "date"
 
     record["custom"] = {"kommunenummer": "4601"}
     assert [i.path for i in docgen.validate(record, lang="nn").errors] == ["custom"]  # no profile declares it
+
+
+# ---------------------------------------------------------------- through the command line
+
+
+def test_custom_date_prints_as_a_long_date(school: School, tmp_path: Path) -> None:
+    out = tmp_path / "plan.docx"
+    ok(render_with_profile(school, profile_record(tmp_path), out))
+    assert "Første skoledag: 17. august 2026" in text_of(out).splitlines()
+
+
+def test_misspelt_custom_field_is_named(school: School, tmp_path: Path) -> None:
+    out = tmp_path / "plan.docx"
+    result = render_with_profile(school, profile_record(tmp_path, {"kommunenumer": "4601"}), out)
+    failed(result)
+    assert "custom.kommunenumer: is not a field the school profile declares; did you mean 'kommunenummer'?" \
+        in result.stderr
+    assert "4601" not in result.stderr  # messages never repeat the record's values
+    assert not out.exists()
+
+
+def test_missing_required_custom_field_is_named(school: School, tmp_path: Path) -> None:
+    out = tmp_path / "plan.docx"
+    result = render_with_profile(school, profile_record(tmp_path, {"skolerute": "2026-08-17"}), out)
+    failed(result)
+    assert "custom.kommunenummer: is required by the school profile" in result.stderr
+    assert "custom.skolerute" not in result.stderr
+    assert not out.exists()
+
+
+def test_custom_date_of_the_wrong_kind_is_named(school: School, tmp_path: Path) -> None:
+    out = tmp_path / "plan.docx"
+    record = profile_record(tmp_path, {"kommunenummer": "4601", "skolerute": "17.08.2026"})
+    result = render_with_profile(school, record, out)
+    failed(result)
+    assert "custom.skolerute: must be a date written as YYYY-MM-DD" in result.stderr
+    assert not out.exists()
+
+
+def test_record_school_name_wins_over_the_profile(school: School, tmp_path: Path) -> None:
+    out = tmp_path / "plan.docx"
+    record = profile_record(tmp_path, school={"name": "Nordstrand skole"})
+    ok(render_with_profile(school, record, out))
+    text = text_of(out)
+    assert "Skole: Nordstrand skole" in text.splitlines()
+    assert SCHOOL_NAME not in text

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import socket
 import subprocess
 import sys
@@ -17,11 +16,10 @@ import pytest
 import schemathesis
 from hypothesis import HealthCheck, settings
 
-from conftest import EXAMPLES, ROOT, all_text, load_example, open_docx
+from conftest import EXAMPLES, ROOT, all_text, load_example, needs_soffice, open_docx
 
 TOKEN = "test-token-6c1f0e"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
-SOFFICE = os.environ.get("DOCGEN_SOFFICE") or shutil.which("soffice")
 
 
 def free_port() -> int:
@@ -115,7 +113,7 @@ def test_validate_reports_by_field_path(server) -> None:
     body = post(base, "/validate/activity_plan", record).json()
     assert body["ok"] is False
     assert body["errors"] == [{"path": "measures[2].evaluation_date",
-                               "message": "the evaluation cannot come before the measure starts"}]
+                               "message": "the evaluation cannot come before the measure starts", "severity": "error"}]
     assert [w["path"] for w in body["warnings"]] == ["measures[0].evaluation_date"]
 
 
@@ -142,7 +140,7 @@ def test_errors_are_problem_json(server, path, body, content_type, status, detai
     if detail:
         assert detail in problem["detail"]
     if status == 422:
-        assert {"path": "school", "message": "is required but missing"} in problem["errors"]
+        assert {"path": "school", "message": "is required but missing", "severity": "error"} in problem["errors"]
 
 
 def test_logs_hold_neither_records_nor_the_token(server) -> None:
@@ -158,7 +156,7 @@ def test_logs_hold_neither_records_nor_the_token(server) -> None:
     assert "Hemmeligsen" not in text and TOKEN not in text
 
 
-@pytest.mark.skipif(SOFFICE is None and not os.environ.get("CI"), reason="needs LibreOffice")
+@needs_soffice
 def test_health_answers_while_pdfs_render(server) -> None:
     """Rendering runs off the event loop: /health answers before slow PDF renders finish."""
     base, _ = server

@@ -1,18 +1,38 @@
-"""The committed .docx templates are exactly what tools/build_templates.py makes of their source."""
+"""Templates: the committed .docx files are exactly what tools/build_templates.py makes of their
+source; a school's override folder (--templates, DOCGEN_TEMPLATES or the profile's folder) wins
+over the built-in set, which fills in every template the folder lacks; export never overwrites."""
 
 from __future__ import annotations
 
 import io
 import zipfile
+from pathlib import Path
 
 import pytest
 
+import docgen
 from docgen.doctypes import DOCTYPES
 from docgen.resources import data_dir
+from docgen.templates import builtin_template
 
-from conftest import ROOT, builder
+from conftest import (
+    NB,
+    ROOT,
+    add_paragraph_after,
+    all_text,
+    builder,
+    edit_docx,
+    failed,
+    ok,
+    only_installed,
+    open_docx,
+    run_cli,
+    text_of,
+)
 
 SOURCES = builder().sources(ROOT / "templates")
+NN_PLAN = ROOT / "examples" / "activity_plan.nn.json"
+NB_RECEIPT = ROOT / "examples" / "concern_receipt.nb.json"
 
 
 def test_every_type_has_a_template_per_language() -> None:
@@ -32,6 +52,7 @@ def test_committed_docx_matches_its_source(source) -> None:
         assert committed.read(name) == fresh.read(name), f"{name} differs: run `make templates` and commit"
 
 
+@only_installed
 @pytest.mark.parametrize("source", SOURCES, ids=lambda p: f"{p.parent.name}/{p.stem}")
 def test_installed_templates_are_the_committed_ones(source) -> None:
     installed = data_dir("templates") / source.parent.name / source.with_suffix(".docx").name
@@ -49,3 +70,99 @@ def test_templates_are_real_word_documents(source) -> None:
     assert "PAGE" in footer and "NUMPAGES" in footer
     header_rows = document.element.body.xpath(".//w:trPr/w:tblHeader")
     assert header_rows, "tables with a header row repeat it on each page"
+
+
+# ---------------------------------------------------------------- override folder and fallback
+
+
+MARK = "Denne planen følger Fjordvik skoles egen mal."
+
+
+def marked_override(folder: Path) -> Path:
+    """folder/nb/activity_plan.docx: the exported template with one distinctive sentence added."""
+    export = folder.parent / f"{folder.name}-export"
+    ok(run_cli("templates", "export", "activity_plan", "--lang", "nb", export))
+    target = folder / "nb" / "activity_plan.docx"
+    edit_docx(export / "nb" / "activity_plan.docx", target,
+              {"word/document.xml": lambda root: add_paragraph_after(root, "Aktivitetsplan", MARK)})
+    return target
+
+
+@pytest.fixture(params=["option", "env", "profile"])
+def override(request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    """The same override folder given three ways; returns (CLI arguments, environment, folder)."""
+    how = request.param
+    if how == "profile":
+        school = tmp_path / "profil"
+        folder = school / "maler"
+        marked_override(folder)
+        (school / "school.toml").write_text('templates = "maler"\n', encoding="utf-8")
+        elsewhere = tmp_path / "elsewhere"
+        elsewhere.mkdir()
+        monkeypatch.chdir(elsewhere)  # relative to the profile file, not to the working folder
+        return ["--profile", str(school / "school.toml")], {}, folder
+    folder = tmp_path / "maler"
+    marked_override(folder)
+    if how == "option":
+        return ["--templates", str(folder)], {}, folder
+    return [], {"DOCGEN_TEMPLATES": str(folder)}, folder
+
+
+def test_templates_list_shows_the_override(override) -> None:
+    args, env, folder = override
+    result = run_cli("templates", "list", *args, env=env)
+    ok(result)
+    rows = [line.split() for line in result.output.splitlines() if line.strip()]
+    assert len(rows) == 12  # four types in nb, nn and da
+    by_key = {(row[0], row[1]): row for row in rows}
+    for (type_name, lang), row in by_key.items():
+        if (type_name, lang) == ("activity_plan", "nb"):
+            assert row[2:4] == ["override", "from"], row
+            assert Path(row[-1]) == folder / "nb" / "activity_plan.docx"
+            assert Path(row[-1]).is_file()
+        else:
+            assert row[2] == "built-in", row
+            assert Path(row[-1]) == builtin_template(type_name, lang)
+
+
+def test_render_uses_the_override_and_falls_back(override, tmp_path: Path) -> None:
+    args, env, _ = override
+    plan = tmp_path / "plan.nb.docx"
+    ok(run_cli("render", NB, "-o", plan, *args, env=env))
+    assert MARK in text_of(plan)
+    assert "Ida Fjelltun" in text_of(plan)
+
+    for record, name in ((NN_PLAN, "plan.nn.docx"), (NB_RECEIPT, "receipt.nb.docx")):
+        out = tmp_path / name
+        ok(run_cli("render", record, "-o", out, *args, env=env))
+        text = text_of(out)
+        assert MARK not in text
+        assert text == all_text(open_docx(docgen.render(record.read_bytes())))  # the built-in template
+
+
+def test_missing_override_folder_is_an_error(tmp_path: Path) -> None:
+    out = tmp_path / "plan.docx"
+    result = run_cli("render", NB, "-o", out, "--templates", tmp_path / "no-such-folder")
+    failed(result)
+    assert "the template folder does not exist" in result.stderr
+    assert not out.exists()
+
+
+# ---------------------------------------------------------------- export does not overwrite
+
+
+def test_export_refuses_to_overwrite_without_force(tmp_path: Path) -> None:
+    target = tmp_path / "nb" / "activity_plan.docx"
+    result = run_cli("templates", "export", "activity_plan", "--lang", "nb", tmp_path)
+    ok(result)
+    assert target.read_bytes() == builtin_template("activity_plan", "nb").read_bytes()
+
+    target.write_bytes(b"the school's own edits")
+    result = run_cli("templates", "export", "activity_plan", "--lang", "nb", tmp_path)
+    failed(result)
+    assert "already exists; use --force" in result.stderr
+    assert target.read_bytes() == b"the school's own edits"
+    assert sorted(p.name for p in target.parent.iterdir()) == ["activity_plan.docx"]
+
+    ok(run_cli("templates", "export", "activity_plan", "--lang", "nb", tmp_path, "--force"))
+    assert target.read_bytes() == builtin_template("activity_plan", "nb").read_bytes()

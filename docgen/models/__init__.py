@@ -9,7 +9,7 @@ from __future__ import annotations
 from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
-from .common import Case, Channel, Choice, Concern, Document, Guardian, Pupil, Reporter, School, Staff
+from .common import Case, CaseDocument, Channel, Choice, Concern, Document, Guardian, Pupil, Reporter, School, Staff
 
 if TYPE_CHECKING:
     from .activity_plan import ActivityPlan, Investigation, Measure, MeasureLevel, TemporaryMeasure, Views
@@ -27,8 +27,11 @@ _LAZY = {
     "Strategy": "strategy",
 }
 
-__all__ = ["Case", "Channel", "Choice", "Concern", "Document", "Guardian", "Pupil", "Reporter", "School", "Staff",
-           *_LAZY]
+__all__ = [
+    "ActivityPlan", "Aspect", "BestInterest", "Case", "CaseDocument", "Channel", "Choice", "Concern", "ConcernReceipt",
+    "Consideration", "Considerations", "Document", "Guardian", "Investigation", "Measure", "MeasureLevel", "Meeting",
+    "Method", "OtherChild", "Pupil", "Reporter", "School", "Setting", "Staff", "Strategy", "TemporaryMeasure", "Views",
+]
 
 
 def __getattr__(name: str) -> Any:

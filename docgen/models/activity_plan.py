@@ -3,17 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Iterator, Literal
+from collections.abc import Iterator
+from typing import Literal
 
 from pydantic import Field, computed_field
 
 from ..dates import add_working_days
 from ..errors import Issue
-from ..languages import language
-from .common import Date, Case, Choice, Document, Line, OptText, Record, Staff, Text, labelled
+from .common import DK_PLAN_WORKING_DAYS, CaseDocument, Choice, Date, Line, OptText, Record, Staff, Text, labelled
 
 NO_EVALUATION_WEEKS = 6
-DK_PLAN_WORKING_DAYS = 10
 NO_ESCALATION_WORKING_DAYS = 5
 
 
@@ -34,7 +33,9 @@ labelled(
 
 
 class Investigation(Record):
-    individual: Text = Field(description="What the school did to understand the pupil's own situation (talks, observation, logs).")
+    individual: Text = Field(
+        description="What the school did to understand the pupil's own situation (talks, observation, logs)."
+    )
     system: Text = Field(description="What the school looked into at class, group or school level.")
 
 
@@ -65,9 +66,8 @@ class Measure(Record):
     ended: bool = Field(False, description="True when the evaluation ended the measure.")
 
 
-class ActivityPlan(Document):
+class ActivityPlan(CaseDocument):
     type: Literal["activity_plan"] = "activity_plan"
-    case: Case
     background: Text = Field(description="Why the plan is made: the problem as the school understands it.")
     investigation: Investigation
     views: Views
@@ -80,25 +80,27 @@ class ActivityPlan(Document):
     measures: list[Measure] = Field(min_length=1, description="The planned measures; at least one.")
     coordinator: Staff = Field(description="The staff member who follows up and is the family's contact.")
 
-    @computed_field(description="Danish plans: the last day to have the plan ready (10 working days).")
+    @computed_field(  # type: ignore[prop-decorator]
+        description="Danish plans: the last day to have the plan ready (10 working days)."
+    )
     @property
     def deadline(self) -> dt.date | None:
-        if language(self.lang).country != "DK":
-            return None
-        return add_working_days(self.case.concern.first_known_date, DK_PLAN_WORKING_DAYS, "DK")
+        return self._plan_deadline()
 
-    @computed_field(description="Norwegian plans: from this day the case may go to the Statsforvalter.")
+    @computed_field(  # type: ignore[prop-decorator]
+        description="Norwegian plans: from this day the case may go to the Statsforvalter."
+    )
     @property
     def escalation_date(self) -> dt.date | None:
         informed = self.case.concern.rector_informed_date
-        if language(self.lang).country != "NO" or informed is None:
+        if self.country != "NO" or informed is None:
             return None
         return add_working_days(informed, NO_ESCALATION_WORKING_DAYS, "NO")
 
     def rules(self) -> Iterator[Issue]:
-        yield from self.case.rules()
+        yield from super().rules()
         known = self.case.concern.first_known_date
-        country = language(self.lang).country
+        country = self.country
         for i, m in enumerate(self.measures):
             at = f"measures[{i}]"
             if m.evaluation_date < m.start_date:
@@ -108,17 +110,26 @@ class ActivityPlan(Document):
             if country == "NO" and m.evaluation_date > m.start_date + dt.timedelta(weeks=NO_EVALUATION_WEEKS):
                 yield Issue(
                     f"{at}.evaluation_date",
-                    f"more than {NO_EVALUATION_WEEKS} weeks after the start; the routine asks for evaluation within {NO_EVALUATION_WEEKS} weeks",
+                    f"more than {NO_EVALUATION_WEEKS} weeks after the start; the routine asks for evaluation "
+                    f"within {NO_EVALUATION_WEEKS} weeks",
                     "warning",
                 )
             if m.ended and not m.evaluation_conclusion:
-                yield Issue(f"{at}.evaluation_conclusion", "the measure is marked as ended but no conclusion is recorded", "warning")
+                yield Issue(
+                    f"{at}.evaluation_conclusion",
+                    "the measure is marked as ended but no conclusion is recorded",
+                    "warning",
+                )
         for i, t in enumerate(self.temporary_measures):
             if t.start_date < known:
                 yield Issue(f"temporary_measures[{i}].start_date", "cannot start before the school knew of the problem")
         if country == "DK":
             if not self.temporary_measures:
-                yield Issue("temporary_measures", "a Danish handleplan should name the temporary measures started at once", "warning")
+                yield Issue(
+                    "temporary_measures",
+                    "a Danish handleplan should name the temporary measures started at once",
+                    "warning",
+                )
             if self.deadline and self.document_date > self.deadline:
                 yield Issue(
                     "document_date",

@@ -8,16 +8,17 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Iterator
 from enum import Enum
-from typing import Annotated, Any, Iterator, Literal
+from typing import Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, computed_field
 from pydantic_core import PydanticCustomError
 
+from ..dates import add_working_days
 from ..errors import Issue
+from ..languages import LangCode, language
 from ..text import clean_line, clean_text
-
-LangCode = Literal["nb", "nn", "da"]
 
 
 def _line(value: str) -> str:
@@ -54,8 +55,11 @@ FIRST_YEAR, LAST_YEAR = 1900, 2199
 
 def _plausible(value: dt.date) -> dt.date:
     if not FIRST_YEAR <= value.year <= LAST_YEAR:
-        raise PydanticCustomError("date_range", "must be a date between the years {first} and {last}",
-                                  {"first": FIRST_YEAR, "last": LAST_YEAR})
+        raise PydanticCustomError(
+            "date_range",
+            "must be a date between the years {first} and {last}",
+            {"first": FIRST_YEAR, "last": LAST_YEAR},
+        )
     return value
 
 
@@ -155,7 +159,11 @@ labelled(
         "in_person": {"nb": "personlig oppmøte", "nn": "personleg oppmøte", "da": "personlig henvendelse"},
         "meeting": {"nb": "møte", "nn": "møte", "da": "møde"},
         "letter": {"nb": "brev", "nn": "brev", "da": "brev"},
-        "digital": {"nb": "digitalt skjema eller melding", "nn": "digitalt skjema eller melding", "da": "digital formular eller besked"},
+        "digital": {
+            "nb": "digitalt skjema eller melding",
+            "nn": "digitalt skjema eller melding",
+            "da": "digital formular eller besked",
+        },
         "other": {"nb": "annen kanal", "nn": "anna kanal", "da": "anden kanal"},
     },
 )
@@ -204,7 +212,9 @@ class Concern(Record):
     )
     summary: OptText = Field(None, description="What the concern is about, in a few sentences.")
 
-    @computed_field(description="The earliest day the school knew: school_aware_date, else received_date.")
+    @computed_field(  # type: ignore[prop-decorator]
+        description="The earliest day the school knew: school_aware_date, else received_date."
+    )
     @property
     def first_known_date(self) -> dt.date:
         """The day deadlines run from."""
@@ -222,7 +232,9 @@ class Case(Record):
     def rules(self) -> Iterator[Issue]:
         concern = self.concern
         if concern.school_aware_date and concern.school_aware_date > concern.received_date:
-            yield Issue("case.concern.school_aware_date", "cannot be after received_date; it is the day the school first knew")
+            yield Issue(
+                "case.concern.school_aware_date", "cannot be after received_date; it is the day the school first knew"
+            )
         if concern.rector_informed_date and concern.rector_informed_date < concern.first_known_date:
             yield Issue("case.concern.rector_informed_date", "cannot be before the school knew of the concern")
         if self.pupil.date_of_birth and self.pupil.date_of_birth >= concern.received_date:
@@ -247,3 +259,27 @@ class Document(Record):
     def rules(self) -> Iterator[Issue]:
         """Cross-field checks a caseworker would want caught (errors and warnings)."""
         return iter(())
+
+    @property
+    def country(self) -> str:
+        """'NO' or 'DK': whose law and holidays apply."""
+        return language(self.lang).country
+
+
+DK_PLAN_WORKING_DAYS = 10
+"""Denmark: the handleplan is due 10 working days after the school first knew."""
+
+
+class CaseDocument(Document):
+    """A document about one pupil's case: the plan, the receipt, the assessment."""
+
+    case: Case
+
+    def rules(self) -> Iterator[Issue]:
+        yield from self.case.rules()
+
+    def _plan_deadline(self) -> dt.date | None:
+        """Danish cases: the last day for the handleplan, which the plan and the receipt print."""
+        if self.country != "DK":
+            return None
+        return add_working_days(self.case.concern.first_known_date, DK_PLAN_WORKING_DAYS, "DK")

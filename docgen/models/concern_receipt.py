@@ -1,18 +1,17 @@
-"""Receipt for a concern: NO melding om mottatt bekymring for skolemiljøet; DK kvittering for en henvendelse om mobning."""
+"""Receipt for a concern: NO melding om mottatt bekymring for skolemiljøet;
+DK kvittering for en henvendelse om mobning."""
 
 from __future__ import annotations
 
 import datetime as dt
-from typing import Iterator, Literal
+from collections.abc import Iterator
+from typing import Literal
 
 from pydantic import Field, computed_field
 
-from ..dates import add_working_days, working_days_between
+from ..dates import working_days_between
 from ..errors import Issue
-from ..languages import language
-from .common import Case, Choice, DateTime, Document, Line, OptText, Record, Staff, labelled
-
-DK_PLAN_WORKING_DAYS = 10
+from .common import CaseDocument, Choice, DateTime, Line, OptText, Record, Staff, labelled
 
 
 class Setting(Choice):
@@ -46,18 +45,31 @@ class Method(Choice):
 labelled(
     Method,
     {
-        "talks": {"nb": "samtaler med eleven og andre som vet noe om saken",
-                  "nn": "samtalar med eleven og andre som veit noko om saka",
-                  "da": "samtaler med eleven og andre, der ved noget om sagen"},
-        "observation": {"nb": "observasjon i timer og friminutt", "nn": "observasjon i timar og friminutt",
-                        "da": "observation i timer og frikvarterer"},
-        "logbook": {"nb": "loggføring fra de voksne som er rundt eleven", "nn": "loggføring frå dei vaksne rundt eleven",
-                    "da": "logbog fra de voksne omkring eleven"},
-        "survey": {"nb": "spørreundersøkelse om klassemiljøet", "nn": "spørjeundersøking om klassemiljøet",
-                   "da": "trivselsundersøgelse i klassen"},
-        "documents": {"nb": "gjennomgang av skriftlig materiale og meldinger",
-                      "nn": "gjennomgang av skriftleg materiale og meldingar",
-                      "da": "gennemgang af skriftligt materiale og beskeder"},
+        "talks": {
+            "nb": "samtaler med eleven og andre som vet noe om saken",
+            "nn": "samtalar med eleven og andre som veit noko om saka",
+            "da": "samtaler med eleven og andre, der ved noget om sagen",
+        },
+        "observation": {
+            "nb": "observasjon i timer og friminutt",
+            "nn": "observasjon i timar og friminutt",
+            "da": "observation i timer og frikvarterer",
+        },
+        "logbook": {
+            "nb": "loggføring fra de voksne som er rundt eleven",
+            "nn": "loggføring frå dei vaksne rundt eleven",
+            "da": "logbog fra de voksne omkring eleven",
+        },
+        "survey": {
+            "nb": "spørreundersøkelse om klassemiljøet",
+            "nn": "spørjeundersøking om klassemiljøet",
+            "da": "trivselsundersøgelse i klassen",
+        },
+        "documents": {
+            "nb": "gjennomgang av skriftlig materiale og meldinger",
+            "nn": "gjennomgang av skriftleg materiale og meldingar",
+            "da": "gennemgang af skriftligt materiale og beskeder",
+        },
     },
 )
 
@@ -65,13 +77,16 @@ labelled(
 class Meeting(Record):
     start: DateTime = Field(description="Date and time of the start-up meeting, YYYY-MM-DDTHH:MM (local time).")
     place: Line = Field(description="Where the meeting is held, e.g. 'møterommet i 2. etasje'.")
-    participants: list[Line] = Field(default_factory=list, description="Who will be there from the school and the home.")
+    participants: list[Line] = Field(
+        default_factory=list, description="Who will be there from the school and the home."
+    )
 
 
-class ConcernReceipt(Document):
+class ConcernReceipt(CaseDocument):
     type: Literal["concern_receipt"] = "concern_receipt"
-    case: Case
-    setting: Setting = Field(Setting.SCHOOL, description="Where the concern is about: class, school, after_school, way_to_school, online.")
+    setting: Setting = Field(
+        Setting.SCHOOL, description="Where the concern is about: class, school, after_school, way_to_school, online."
+    )
     methods: list[Method] = Field(
         default_factory=lambda: [Method.TALKS, Method.OBSERVATION, Method.LOGBOOK],
         description="How the school will investigate.",
@@ -88,17 +103,17 @@ class ConcernReceipt(Document):
     signatory: Staff = Field(description="Who signs: rector, department head or school leader.")
     message: OptText = Field(None, description="Anything else the school wants to say, in its own words.")
 
-    @computed_field(description="Danish letters: the last day for the handleplan (10 working days).")
+    @computed_field(  # type: ignore[prop-decorator]
+        description="Danish letters: the last day for the handleplan (10 working days)."
+    )
     @property
     def deadline(self) -> dt.date | None:
-        if language(self.lang).country != "DK":
-            return None
-        return add_working_days(self.case.concern.first_known_date, DK_PLAN_WORKING_DAYS, "DK")
+        return self._plan_deadline()
 
     def rules(self) -> Iterator[Issue]:
-        yield from self.case.rules()
+        yield from super().rules()
         received = self.case.concern.received_date
-        country = language(self.lang).country
+        country = self.country
         if self.case.pupil.date_of_birth is None:
             yield Issue("case.pupil.date_of_birth", "the receipt names the pupil by name and date of birth; add it")
         if self.document_date < received:
@@ -110,8 +125,16 @@ class ConcernReceipt(Document):
         if self.meeting is None and country == "NO":
             yield Issue("meeting", "the receipt normally invites the family to a start-up meeting", "warning")
         if country == "DK" and not self.temporary_measures:
-            yield Issue("temporary_measures", "the Danish receipt tells the parents which temporary measures start at once", "warning")
+            yield Issue(
+                "temporary_measures",
+                "the Danish receipt tells the parents which temporary measures start at once",
+                "warning",
+            )
         if self.deadline and self.meeting is not None and self.meeting.start.date() > self.deadline:
             yield Issue("meeting.start", "the meeting is after the deadline for the handleplan", "warning")
         if not self.case.guardians and self.case.concern.reported_by.value == "guardians":
-            yield Issue("case.guardians", "the concern came from the guardians; name them so the letter is addressed to them", "warning")
+            yield Issue(
+                "case.guardians",
+                "the concern came from the guardians; name them so the letter is addressed to them",
+                "warning",
+            )

@@ -7,13 +7,13 @@ or presented to the school's councils (NO), revised yearly.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Iterator, Literal
+from collections.abc import Iterator
+from typing import Any, Literal
 
 from pydantic import Field, computed_field
 
 from ..errors import Issue
-from ..languages import language
-from .common import Date, Choice, Document, Line, OptLine, OptText, Record, Text, labelled
+from .common import Choice, Date, Document, Line, OptLine, OptText, Record, Text, labelled
 
 
 class Role(Choice):
@@ -44,12 +44,16 @@ class RoleActions(Record):
     pupils: list[Line] = Field(default_factory=list, description="The pupils.")
     parents: list[Line] = Field(default_factory=list, description="Parents and guardians.")
 
-    @computed_field(description="True when no role has any action (templates use it to leave the section out).")
+    @computed_field(  # type: ignore[prop-decorator]
+        description="True when no role has any action (templates use it to leave the section out)."
+    )
     @property
     def empty(self) -> bool:
         return not self.roles
 
-    @computed_field(description="The roles that have actions, in order: [{role, actions}], for template loops.")
+    @computed_field(  # type: ignore[prop-decorator]
+        description="The roles that have actions, in order: [{role, actions}], for template loops."
+    )
     @property
     def roles(self) -> list[dict[str, Any]]:
         return [{"role": role, "actions": getattr(self, role.value)} for role in Role if getattr(self, role.value)]
@@ -63,7 +67,9 @@ class Definition(Record):
 class Definitions(Record):
     bullying: Text = Field(description="What the school means by bullying.")
     digital_bullying: Text = Field(description="What the school means by digital bullying.")
-    other: list[Definition] = Field(default_factory=list, description="Further terms (violations, racism, harassment…).")
+    other: list[Definition] = Field(
+        default_factory=list, description="Further terms (violations, racism, harassment…)."
+    )
 
 
 class Phase(Record):
@@ -107,7 +113,9 @@ class Strategy(Document):
         description="The handling routine step by step (NO phases; DK the action-plan procedure).",
     )
     resources: list[Resource] = Field(default_factory=list, description="Help the school draws on (SSP, PPR, …).")
-    monitoring: list[MonitoringItem] = Field(default_factory=list, description="What the school follows up, when, by whom.")
+    monitoring: list[MonitoringItem] = Field(
+        default_factory=list, description="What the school follows up, when, by whom."
+    )
     annual_cycle: list[AnnualItem] = Field(default_factory=list, description="Activities by month (årshjul).")
     keeping_alive: OptText = Field(None, description="How the strategy is kept visible and evaluated.")
     non_compliance: OptText = Field(None, description="What happens if the strategy is not followed.")
@@ -121,15 +129,19 @@ class Strategy(Document):
         None, description="The body that approved it, e.g. 'skolebestyrelsen' (DK), 'SU/SMU' or 'driftsstyret' (NO)."
     )
 
-    @computed_field(description="The annual cycle in school-year order, August to July.")
+    @computed_field(  # type: ignore[prop-decorator]
+        description="The annual cycle in school-year order, August to July."
+    )
     @property
     def annual_wheel(self) -> list[AnnualItem]:
         return sorted(self.annual_cycle, key=lambda item: (item.month - SCHOOL_YEAR_START) % 12)
 
     def rules(self) -> Iterator[Issue]:
-        country = language(self.lang).country
+        country = self.country
         if country == "DK" and self.digital_prevention.empty:
-            yield Issue("digital_prevention", "a Danish anti-bullying strategy must include a strategy against digital bullying")
+            yield Issue(
+                "digital_prevention", "a Danish anti-bullying strategy must include a strategy against digital bullying"
+            )
         if self.prevention.empty:
             yield Issue("prevention", "name at least one preventive action for one of the roles")
         if self.intervention.empty:
@@ -141,4 +153,6 @@ class Strategy(Document):
         if country == "NO" and not self.procedure:
             yield Issue("procedure", "a Norwegian plan describes the handling routine in phases", "warning")
         if self.document_date > self.revised + dt.timedelta(days=400):
-            yield Issue("revised", "more than a year since the last revision; the strategy is revised yearly", "warning")
+            yield Issue(
+                "revised", "more than a year since the last revision; the strategy is revised yearly", "warning"
+            )

@@ -1,4 +1,5 @@
-"""PDF and PDF/A-2b through LibreOffice, started as seldom as possible.
+"""Conversion of finished .docx documents to the other formats (PDF, PDF/A-2b) through LibreOffice,
+started as seldom as possible.
 
 A cold `soffice --convert-to pdf` costs ~1.5 s; converting many files in one
 call costs ~0.15 s each after the start. So documents are converted in chunks,
@@ -16,29 +17,21 @@ import shutil
 import signal
 import subprocess
 import tempfile
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Sequence
 
-from .errors import DocgenError
+from . import settings
+from .errors import ConversionError, ConverterMissing
+from .formats import DEFAULT_TIMEOUT, FORMATS
 
-FORMATS = ("docx", "pdf", "pdfa")
-_TAGGED = '"UseTaggedPDF":{"type":"boolean","value":"true"}'
-FILTERS = {
-    "pdf": "pdf:writer_pdf_Export:{" + _TAGGED + "}",
-    "pdfa": 'pdf:writer_pdf_Export:{"SelectPdfVersion":{"type":"long","value":"2"},' + _TAGGED + "}",
-}
 INSTALL = "apt-get install libreoffice-writer-nogui"
-DEFAULT_TIMEOUT = 120.0  # seconds for one document; a chunk gets a little more per document
 CHUNK = 25
 
 
-class ConverterMissing(DocgenError):
-    """PDF was asked for, but there is no LibreOffice to make it."""
-
-
 def find_soffice() -> str:
-    configured = os.environ.get("DOCGEN_SOFFICE")
+    """LibreOffice's program, or ConverterMissing saying how to install it."""
+    configured = settings.soffice()
     if configured:
         if shutil.which(configured) or Path(configured).is_file():
             return configured
@@ -56,9 +49,10 @@ class Converter:
     """One private LibreOffice profile, used for every conversion of this run."""
 
     def __init__(self, fmt: str, timeout: float = DEFAULT_TIMEOUT, soffice: str | None = None) -> None:
-        if fmt not in FILTERS:
-            raise ValueError(f"no converter for {fmt!r}")
-        self.fmt = fmt
+        export = FORMATS[fmt].filter
+        if export is None:
+            raise ValueError(f"{fmt} needs no conversion")
+        self.filter = export
         self.timeout = timeout
         self.soffice = soffice or find_soffice()
         self.work = Path(tempfile.mkdtemp(prefix="docgen-lo-"))
@@ -95,7 +89,7 @@ class Converter:
             self.soffice,
             f"-env:UserInstallation={(self.work / 'profile').as_uri()}",
             "--headless", "--invisible", "--norestore", "--nolockcheck", "--nodefault",
-            "--convert-to", FILTERS[self.fmt], "--outdir", str(out), *map(str, inputs),
+            "--convert-to", self.filter, "--outdir", str(out), *map(str, inputs),
         ]
         try:
             proc = subprocess.Popen(
@@ -117,7 +111,7 @@ class Converter:
     def close(self) -> None:
         shutil.rmtree(self.work, ignore_errors=True)
 
-    def __enter__(self) -> "Converter":
+    def __enter__(self) -> Converter:
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -146,7 +140,7 @@ class ConverterPool:
         size = -(-len(docs) // n)
         chunks = [docs[i : i + size] for i in range(0, len(docs), size)]
         with ThreadPoolExecutor(max_workers=len(chunks)) as pool:
-            parts = list(pool.map(lambda pair: pair[0].convert(pair[1]), zip(self.converters, chunks)))
+            parts = list(pool.map(lambda pair: pair[0].convert(pair[1]), zip(self.converters, chunks, strict=False)))
         return [result for part in parts for result in part]
 
     def close(self) -> None:
@@ -159,5 +153,5 @@ def convert_one(data: bytes, fmt: str, timeout: float = DEFAULT_TIMEOUT) -> byte
     with Converter(fmt, timeout) as converter:
         result = converter.convert([data])[0]
     if isinstance(result, str):
-        raise DocgenError(result)
+        raise ConversionError(result)
     return result

@@ -1,33 +1,23 @@
-"""PDF and PDF/A through LibreOffice: real text, PDF/A-2b metadata, hangs contained, clear when missing."""
+"""PDF and PDF/A through LibreOffice: a real client opens every rendered example, real text,
+PDF/A-2b metadata, hangs contained, clear when missing."""
 
 from __future__ import annotations
 
 import datetime as dt
 import json
 import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pikepdf
 import pytest
-from click.testing import CliRunner
 from pypdf import PdfReader
 
-from docgen.cli import cli
+import docgen
 from docgen.dates import long_date, month_year
 
-from conftest import EXAMPLES, ROOT, load_example
-
-SOFFICE = os.environ.get("DOCGEN_SOFFICE") or shutil.which("soffice") or shutil.which("libreoffice")
-needs_libreoffice = pytest.mark.skipif(
-    SOFFICE is None and not os.environ.get("CI"), reason="LibreOffice is not installed (CI installs it)"
-)
-
-
-def invoke(*args: str, env: dict | None = None):
-    return CliRunner(env=env).invoke(cli, list(args), catch_exceptions=False)
+from conftest import EXAMPLES, ROOT, load_example, needs_soffice, run_cli, soffice
 
 
 def pdf_text(path: Path) -> str:
@@ -38,13 +28,13 @@ def pdf_text(path: Path) -> str:
 def pdfa_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Every bundled example as PDF/A, in one batch: LibreOffice starts a few times, not once per file."""
     out = tmp_path_factory.mktemp("pdfa")
-    result = invoke("batch", str(ROOT / "examples"), "-o", str(out), "--format", "pdfa", "--name", "{source}",
-                    "--workers", "2")
+    result = run_cli("batch", str(ROOT / "examples"), "-o", str(out), "--format", "pdfa", "--name", "{source}",
+                     "--workers", "2")
     assert result.exit_code == 0, result.stderr
     return out
 
 
-@needs_libreoffice
+@needs_soffice
 @pytest.mark.parametrize("path", EXAMPLES, ids=lambda p: p.name)
 def test_pdf_of_every_type_and_language(pdfa_folder: Path, path: Path) -> None:
     record = json.loads(path.read_text(encoding="utf-8"))
@@ -57,7 +47,7 @@ def test_pdf_of_every_type_and_language(pdfa_folder: Path, path: Path) -> None:
         assert month_year(dt.date.fromisoformat(record["revised"]), record["lang"]) in text
 
 
-@needs_libreoffice
+@needs_soffice
 @pytest.mark.parametrize("path", EXAMPLES[:3], ids=lambda p: p.name)
 def test_pdfa_declares_pdfa_2b_tagged_with_language(pdfa_folder: Path, path: Path) -> None:
     lang = json.loads(path.read_text(encoding="utf-8"))["lang"]
@@ -70,10 +60,10 @@ def test_pdfa_declares_pdfa_2b_tagged_with_language(pdfa_folder: Path, path: Pat
         assert "/StructTreeRoot" in pdf.Root
 
 
-@needs_libreoffice
+@needs_soffice
 def test_render_one_pdf(tmp_path: Path) -> None:
     out = tmp_path / "plan.pdf"  # the suffix chooses the format
-    result = invoke("render", str(ROOT / "examples" / "activity_plan.da.json"), "-o", str(out))
+    result = run_cli("render", str(ROOT / "examples" / "activity_plan.da.json"), "-o", str(out))
     assert result.exit_code == 0, result.stderr
     assert out.read_bytes()[:5] == b"%PDF-"
     assert load_example("activity_plan.da.json")["case"]["pupil"]["name"] in pdf_text(out)
@@ -108,8 +98,8 @@ def test_a_hanging_conversion_is_stopped_and_reported(tmp_path: Path) -> None:
     source = tmp_path / "cases.jsonl"
     source.write_text("\n".join(records) + "\n", encoding="utf-8")
     out = tmp_path / "out"
-    result = invoke("batch", str(source), "-o", str(out), "--format", "pdf", "--pdf-timeout", "2",
-                    "--workers", "1", "--name", "{pupil.name}", env={"DOCGEN_SOFFICE": str(stub)})
+    result = run_cli("batch", str(source), "-o", str(out), "--format", "pdf", "--pdf-timeout", "2",
+                     "--workers", "1", "--name", "{pupil.name}", env={"DOCGEN_SOFFICE": str(stub)})
     assert result.exit_code == 1
     assert "3 written, 0 skipped, 1 failed" in result.stderr
     assert sorted(p.name for p in out.glob("*.pdf")) == ["Elev 0.pdf", "Elev 1.pdf", "Elev 3.pdf"]
@@ -133,3 +123,35 @@ def test_missing_libreoffice_is_one_clear_message(tmp_path: Path) -> None:
     assert batch.returncode == 1 and "LibreOffice" in batch.stderr
     docx = subprocess.run([*docgen, "render", source, "-o", str(tmp_path / "x.docx")], capture_output=True, env=env)
     assert docx.returncode == 0 and (tmp_path / "x.docx").is_file()
+
+
+# ---------------------------------------------------------------- a real client opens every rendered example
+
+
+@pytest.fixture(scope="module")
+def pdfs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """All examples rendered and converted in one LibreOffice run (a cold start costs ~1.5 s)."""
+    work = tmp_path_factory.mktemp("lo")
+    docs = []
+    for path in EXAMPLES:
+        target = work / f"{path.stem}.docx"
+        target.write_bytes(docgen.render(path.read_bytes()))
+        docs.append(target)
+    soffice(docs, work, "pdf", work / "profile")
+    return {path.stem: work / f"{path.stem}.pdf" for path in EXAMPLES}
+
+
+@needs_soffice
+@pytest.mark.parametrize("path", EXAMPLES, ids=lambda p: p.name)
+def test_pdf_has_the_name_and_the_date(pdfs: dict[str, Path], path: Path) -> None:
+    record = json.loads(path.read_text(encoding="utf-8"))
+    pdf = pdfs[path.stem]
+    assert pdf.is_file(), "LibreOffice could not open the rendered document"
+    text = " ".join(page.extract_text() for page in PdfReader(str(pdf)).pages)
+    text = " ".join(text.split())
+    name = record["case"]["pupil"]["name"] if "case" in record else record["school"]["name"]
+    assert name in text
+    if "case" in record:
+        assert long_date(dt.date.fromisoformat(record["document_date"]), record["lang"]) in text
+    else:  # school-wide documents carry their revision as month and year
+        assert month_year(dt.date.fromisoformat(record["revised"]), record["lang"]) in text

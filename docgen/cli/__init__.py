@@ -1,0 +1,138 @@
+"""The `docgen` command: a thin layer over the Python API.
+
+Only click is imported at start-up; each command imports what it needs, so
+`docgen --help` stays fast. Every failure is one message on stderr and exit 1
+(2 for a usage error); `--debug` shows the traceback instead.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
+
+import click
+
+from ..formats import DEFAULT_TIMEOUT
+
+if TYPE_CHECKING:
+    from ..errors import Issue
+
+EXIT_OK, EXIT_FAIL, EXIT_USAGE = 0, 1, 2
+
+EPILOG = """\b
+Exit codes: 0 ok, 1 bad input or a failed render, 2 wrong use of the command.
+Start with `docgen example activity_plan --lang nb > plan.json`, edit it,
+then `docgen render plan.json -o plan.docx`.
+"""
+
+
+class DocgenGroup(click.Group):
+    """Turns docgen's own errors into one clear line, never a traceback."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        from ..errors import DocgenError
+
+        try:
+            return super().invoke(ctx)
+        except DocgenError as exc:
+            if ctx.meta.get("docgen.debug"):
+                raise
+            _fail(str(exc))
+        except (click.exceptions.Exit, click.ClickException, click.Abort):
+            raise
+        except KeyboardInterrupt:
+            click.echo("docgen: interrupted", err=True)
+            sys.exit(130)
+        except BrokenPipeError:
+            # The reader went away (`docgen fields TYPE | head`): stop quietly.
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            sys.exit(EXIT_FAIL)
+        except Exception as exc:
+            if ctx.meta.get("docgen.debug"):
+                raise
+            _fail(f"internal error ({type(exc).__name__}); run again with --debug to see where")
+
+
+def _fail(message: str) -> NoReturn:
+    click.echo(f"docgen: error: {message}", err=True)
+    sys.exit(EXIT_FAIL)
+
+
+def _warn(message: str) -> None:
+    click.echo(f"docgen: warning: {message}", err=True)
+
+
+@click.group(cls=DocgenGroup, epilog=EPILOG, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="docgen", prog_name="docgen")
+@click.option("--debug", is_flag=True, help="Show the full traceback when something fails.")
+@click.pass_context
+def cli(ctx: click.Context, debug: bool) -> None:
+    """Turn validated case records (JSON) into the Word documents Norwegian and
+    Danish schools must write when a pupil is not safe at school.
+
+    Each record is a JSON object naming its document "type" and language
+    ("lang": nb Bokmål, nn Nynorsk, da Danish). Records are checked before
+    anything is written; errors name the field, e.g. measures[2].evaluation_date.
+    """
+    ctx.meta["docgen.debug"] = debug
+
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+_PROFILE_HELP = ("The school profile (TOML): school facts, logo, signature, custom fields, template folder. "
+                 "Default: $DOCGEN_PROFILE, else the profile.toml in your docgen config folder if it exists.")
+
+
+def profile_option(fn: F) -> F:
+    return click.option("--profile", "profile_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
+                        help=_PROFILE_HELP)(fn)
+
+
+def templates_option(fn: F) -> F:
+    return click.option("--templates", "templates_dir", type=click.Path(file_okay=False, path_type=Path),
+                        default=None, help="A folder of the school's templates (DIR/<lang>/<type>.docx), searched "
+                                           "before the built-in ones. Also DOCGEN_TEMPLATES.")(fn)
+
+
+def archive_copy_option(fn: F) -> F:
+    return click.option("--archive-copy", is_flag=True,
+                        help="best_interest only: leave out the internal-notes column (the copy for the "
+                             "pupil's file).")(fn)
+
+
+def pdf_timeout_option(fn: F) -> F:
+    return click.option("--pdf-timeout", type=click.FloatRange(min=1), default=DEFAULT_TIMEOUT, show_default=True,
+                        help="Seconds LibreOffice may take per document before it is stopped.")(fn)
+
+
+def _print_issues(source: str, issues: list[Issue]) -> None:
+    for issue in issues:
+        click.echo(f"docgen: {issue.severity}: {source}: {issue}", err=True)
+
+
+def _read(path: str) -> tuple[bytes, str]:
+    """The bytes of INPUT ('-' is standard input) and a name for messages."""
+    from ..errors import InputError
+
+    if path == "-":
+        return sys.stdin.buffer.read(), "<stdin>"
+    p = Path(path)
+    try:
+        return p.read_bytes(), path
+    except FileNotFoundError:
+        raise InputError(f"{path}: file not found") from None
+    except IsADirectoryError:
+        raise InputError(f"{path}: is a folder, not a JSON file") from None
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read ({(exc.strerror or str(exc)).lower()})") from None
+
+
+# The commands register themselves on `cli` when their modules are imported.
+from . import documents, reference, templates  # noqa: E402, F401
+
+
+def main() -> None:
+    cli(prog_name="docgen")

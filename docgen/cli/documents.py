@@ -1,0 +1,274 @@
+"""The commands that make documents: render, batch, validate, and the HTTP service."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import click
+
+from ..formats import FORMATS, by_extension
+from ..formats import NAMES as FORMAT_NAMES
+from ..languages import CODES as LANGS
+from ..settings import DEFAULT_MAX_BODY
+from . import (
+    EPILOG,
+    EXIT_FAIL,
+    _print_issues,
+    _read,
+    _warn,
+    archive_copy_option,
+    cli,
+    pdf_timeout_option,
+    profile_option,
+    templates_option,
+)
+
+
+def _choose_format(output: str, fmt: str | None) -> str:
+    """--format, else the format OUT's suffix names, else docx; a suffix that contradicts --format is an error."""
+    named = by_extension(Path(output).suffix) if output != "-" and not output.endswith(("/", os.sep)) else None
+    if fmt is None:
+        return named.name if named else "docx"
+    if named is not None and named.extension != FORMATS[fmt].extension:
+        raise click.UsageError(f"-o {output} ends in .{named.extension}, but --format {fmt} writes "
+                               f".{FORMATS[fmt].extension}; change one of them")
+    return fmt
+
+
+@cli.command(epilog=EPILOG)
+@click.argument("args", nargs=-1, metavar="[TYPE] INPUT", required=True)
+@click.option("-o", "--output", required=True, metavar="OUT",
+              help="The file to write; a folder, or a path ending in '/', for a file named after INPUT; "
+                   "'-' for standard output.")
+@click.option("--lang", type=click.Choice(LANGS), help="Language to write in; overrides the record's \"lang\".")
+@click.option("--template", type=click.Path(dir_okay=False, path_type=Path),
+              help="Use this .docx template instead of the built-in one.")
+@click.option("--force", is_flag=True, help="Replace OUT if it exists.")
+@click.option("--format", "fmt", type=click.Choice(FORMAT_NAMES), default=None,
+              help="docx, pdf, or pdfa (PDF/A-2b for archives). PDF needs LibreOffice.  "
+                   "[default: from OUT's suffix, else docx]")
+@archive_copy_option
+@pdf_timeout_option
+@templates_option
+@profile_option
+def render(
+    args: tuple[str, ...], output: str, lang: str | None, template: Path | None, force: bool, fmt: str | None,
+    archive_copy: bool, pdf_timeout: float, templates_dir: Path | None, profile_path: Path | None,
+) -> None:
+    """Render one record into a Word document (or PDF).
+
+    INPUT is a JSON file ('-' reads standard input). TYPE is optional when the
+    record names its own "type"; if both are given they must agree.
+
+    \b
+    Examples:
+      docgen render examples/activity_plan.nb.json -o plan.docx
+      docgen render activity_plan case.json --lang nn -o out/
+      docgen render plan.json -o plan.pdf
+      cat case.json | docgen render - -o - > plan.docx
+
+    The file is written to a temporary name and moved into place only when
+    complete, so a failure never leaves half a document. An existing OUT is
+    never replaced without --force.
+    """
+    from ..api import Options, Pipeline
+    from ..errors import RecordError
+    from ..output import document_path, write_file
+
+    if len(args) > 2:
+        raise click.UsageError("expected [TYPE] INPUT; got more arguments")
+    type_name, input_path = (None, args[0]) if len(args) == 1 else args
+    if output == "-" and sys.stdout.isatty():
+        raise click.UsageError("refusing to write a document to the terminal; redirect it or give -o FILE")
+    fmt = _choose_format(output, fmt)
+    options = Options(type=type_name, lang=lang, profile=profile_path, templates=templates_dir, template=template,
+                      format=fmt, archive_copy=archive_copy, pdf_timeout=pdf_timeout)
+    data, source = _read(input_path)
+    result = Pipeline(options).render(data, source)
+    _print_issues(source, result.report.warnings)  # errors come once, in the RecordError below
+    if result.content is None:
+        raise RecordError(result.report.issues, source)
+    if output == "-":
+        sys.stdout.buffer.write(result.content)
+        sys.stdout.buffer.flush()
+        return
+    document = result.report.document
+    assert document is not None
+    stem = Path(input_path).stem if input_path != "-" else f"{document.type}.{document.lang}"
+    target = document_path(output, result.format.extension, stem)
+    if by_extension(target.suffix) is None:
+        _warn(f"{target} does not end in .{result.format.extension}; the file is {result.format.summary}")
+    write_file(result.content, target, force=force)
+    click.echo(f"docgen: wrote {target}", err=True)
+
+
+@cli.command(epilog=EPILOG)
+@click.argument("source", metavar="INPUT")
+@click.option("-o", "--output", "outdir", required=True, metavar="OUTDIR",
+              type=click.Path(file_okay=False, path_type=Path), help="Folder for the documents (created if missing).")
+@click.option("--workers", type=click.IntRange(min=1), default=None,
+              help="Processes rendering in parallel.  [default: the number of cores]")
+@click.option("--name", "pattern", default=None, metavar="PATTERN",
+              help="File names from record fields, e.g. '{type}-{pupil.name}-{document_date}'.  "
+                   "[default: {type}-{name}-{document_date}]")
+@click.option("--type", "type_name", metavar="TYPE", help="Document type, for records that do not name one.")
+@click.option("--lang", type=click.Choice(LANGS), help="Language to write in; overrides each record's \"lang\".")
+@click.option("--errors", "errors_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Where to write the report of errors and warnings (JSON Lines).  "
+                   "[default: OUTDIR/docgen-errors.jsonl]")
+@click.option("--fail-fast", is_flag=True, help="Stop at the first record that fails.")
+@click.option("--skip-existing", is_flag=True,
+              help="Leave documents that already exist, without rendering them again (resume a stopped run).")
+@click.option("--force", is_flag=True, help="Replace documents that already exist.")
+@click.option("--format", "fmt", type=click.Choice(FORMAT_NAMES), default="docx", show_default=True,
+              help="docx, pdf, or pdfa (PDF/A-2b). PDF needs LibreOffice, started a few times per batch, "
+                   "never once per document.")
+@archive_copy_option
+@pdf_timeout_option
+@templates_option
+@profile_option
+def batch(
+    source: str, outdir: Path, workers: int | None, pattern: str | None, type_name: str | None, lang: str | None,
+    errors_path: Path | None, fail_fast: bool, skip_existing: bool, force: bool, fmt: str, archive_copy: bool,
+    pdf_timeout: float, templates_dir: Path | None, profile_path: Path | None,
+) -> None:
+    """Render many records: a JSON Lines file (one record per line), a folder
+    of .json files, or '-' for JSON Lines on standard input.
+
+    One bad record never costs the good ones: every valid record is written,
+    every failure and every warning goes into the report (input line or file,
+    field path, message, severity), and the exit code is 1 if any record
+    failed. Each document is written whole or not at all, so a stopped run can
+    be resumed with --skip-existing. Two records never share a file: a
+    repeated name gets "-2", "-3"….
+
+    \b
+    Names may use any record field ({case.reference}, {school.name}) and
+    {type} {lang} {document_date} {name} (pupil, or school) {pupil.name}
+    {pupil.group} {reference} {n} (position in the input) {line} {source}.
+
+    \b
+    On a terminal a progress bar shows count and time left. In a pipe,
+    standard output gets one JSON line per record:
+      {"n": 1, "source": "cases.jsonl:1", "status": "written", "output": "out/…docx",
+       "errors": [], "warnings": [{"path": "…", "message": "…", "severity": "warning"}]}
+
+    \b
+    Examples:
+      docgen batch cases.jsonl -o out/
+      docgen batch cases/ -o out/ --name '{case.reference}-{type}' --workers 2
+      export-cases | docgen batch - -o out/ --skip-existing
+    """
+    import json
+
+    from ..api import Options, Pipeline
+    from ..batch import DEFAULT_PATTERN, Batch, count_items
+
+    if skip_existing and force:
+        raise click.UsageError("--skip-existing and --force contradict each other; choose one")
+    options = Options(type=type_name, lang=lang, profile=profile_path, templates=templates_dir, format=fmt,
+                      archive_copy=archive_copy, pdf_timeout=pdf_timeout)
+    pipeline = Pipeline(options)
+    _ = pipeline.folders  # a missing template folder fails now, before any record
+    if pipeline.format.filter is not None:
+        from ..convert import find_soffice
+
+        find_soffice()  # say so before any work when LibreOffice is missing
+    run = Batch(source, outdir, pipeline, pattern=pattern or DEFAULT_PATTERN, workers=workers or os.cpu_count() or 1,
+                fail_fast=fail_fast, skip_existing=skip_existing, force=force, report_path=errors_path)
+    summary = run.summary
+    machine = not sys.stdout.isatty()
+    outcomes = iter(run)
+    try:
+        with click.progressbar(outcomes, length=count_items(source), file=sys.stderr, show_pos=True,
+                               item_show_func=lambda _: f"{summary.failed} failed" if summary.failed else None
+                               ) as shown:
+            for outcome in shown:
+                if machine:
+                    click.echo(json.dumps(outcome.row(), ensure_ascii=False))
+    except KeyboardInterrupt:
+        outcomes.close()  # type: ignore[attr-defined]
+        click.echo("docgen: interrupted; every document written so far is complete (resume with --skip-existing)",
+                   err=True)
+        sys.exit(130)
+    line = f"docgen: {summary.written} written, {summary.skipped} skipped, {summary.failed} failed"
+    if summary.warnings:
+        line += f", {summary.warnings} with warnings"
+    if summary.failed or summary.warnings:
+        line += f"; see {run.report_path}"
+    if summary.stopped:
+        line += " (stopped at the first failure)"
+    click.echo(line, err=True)
+    if summary.failed:
+        sys.exit(EXIT_FAIL)
+
+
+@cli.command(epilog=EPILOG)
+@click.argument("inputs", nargs=-1, required=True, metavar="INPUT...")
+@click.option("--type", "type_name", metavar="TYPE", help="Document type, for records that do not name one.")
+@click.option("--lang", type=click.Choice(LANGS), help="Check as this language (rules differ by country).")
+@archive_copy_option
+@profile_option
+def validate(inputs: tuple[str, ...], type_name: str | None, lang: str | None, archive_copy: bool,
+             profile_path: Path | None) -> None:
+    """Check records without writing anything.
+
+    Prints every error and warning with its field path; exit 1 if any record
+    has an error. Warnings (e.g. an evaluation more than six weeks after the
+    start of a Norwegian measure) do not fail the check. A file that cannot be
+    read is reported and the next one checked.
+    """
+    from ..api import Options, Pipeline
+    from ..errors import DocgenError
+
+    pipeline = Pipeline(Options(type=type_name, lang=lang, profile=profile_path, archive_copy=archive_copy))
+    failed = False
+    for path in inputs:
+        try:
+            data, source = _read(path)
+            report = pipeline.validate(data, source)
+        except DocgenError as exc:
+            click.echo(f"docgen: error: {exc}", err=True)
+            failed = True
+            continue
+        _print_issues(source, [*report.warnings, *report.errors])
+        failed |= not report.ok
+        if report.ok:
+            count = len(report.warnings)
+            note = f" ({count} warning{'s' if count != 1 else ''})" if count else ""
+            click.echo(f"{source}: ok{note}")
+    if failed:
+        sys.exit(EXIT_FAIL)
+
+
+@cli.command(epilog=EPILOG)
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on (loopback by default).")
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535))
+@click.option("--workers", default=1, show_default=True, type=click.IntRange(min=1), help="Server processes.")
+@click.option("--max-body", default=DEFAULT_MAX_BODY, show_default=True, type=click.IntRange(min=1024),
+              help="Largest request body, in bytes; larger gets 413.")
+@templates_option
+@profile_option
+def serve(host: str, port: int, workers: int, max_body: int, templates_dir: Path | None,
+          profile_path: Path | None) -> None:
+    """Serve documents over HTTP for integrations (needs: pip install 'docgen[server]').
+
+    \b
+      POST /documents/{type}?lang=nb&format=docx|pdf|pdfa&archive_copy=false   the record as JSON -> the file
+      POST /validate/{type}?lang=nb&archive_copy=false   -> errors and warnings by field path
+      GET  /document-types, /schemas/{type}, /health, /openapi.json, /docs
+
+    With DOCGEN_API_TOKEN set, every request but /health needs
+    'Authorization: Bearer TOKEN'. Errors are application/problem+json.
+    Record contents are never logged.
+    """
+    try:
+        from ..server import run
+    except ImportError:
+        from ..errors import ExtraMissing
+
+        raise ExtraMissing("the HTTP service needs its extra: pip install 'docgen[server]'") from None
+    click.echo(f"docgen: serving on http://{host}:{port} ({workers} worker{'s' if workers > 1 else ''})", err=True)
+    run(host, port, workers, max_body, profile_path, templates_dir)

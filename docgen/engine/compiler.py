@@ -1,0 +1,182 @@
+"""Reading a .docx template, refusing what is not a sound Word file, and compiling it once.
+
+A template is prepared once per process and file version: its parts are read,
+run through docxtpl's own pre-processing (which mends tags Word split across
+runs and turns `{%p %}`/`{%tr %}` into plain Jinja) and compiled in the
+sandbox. A document then costs one Jinja render per part and writing the zip.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import zipfile
+import zlib
+from dataclasses import dataclass, field
+from functools import lru_cache
+from html import unescape
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import jinja2
+
+from ..errors import TemplateError
+from . import cache, docx
+from .docxtpl_bridge import patch_xml
+from .environment import environment
+from .locations import RENDERED_PART, part_location, template_error
+from .sandbox import capped_join
+
+if TYPE_CHECKING:
+    from .logo import Logo
+
+MAX_TEMPLATE_BYTES = 50 * 1024 * 1024  # uncompressed, all parts together
+MAX_PART_BYTES = 20 * 1024 * 1024
+_OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # Word's encrypted .docx, or an old .doc
+_NEEDS_TABLE_FIX = re.compile(r"\{%-?\s*(tc|colspan|cellbg|hm|vm)\b")
+
+
+@dataclass
+class Part:
+    name: str
+    source: str  # the Jinja source, one line per paragraph
+    template: jinja2.Template
+    fix_tables: bool
+
+
+@dataclass
+class PreparedTemplate:
+    """A template read, checked and compiled once; render() many times."""
+
+    name: str
+    members: list[zipfile.ZipInfo]
+    raw: dict[str, bytes]
+    parts: dict[str, Part] = field(default_factory=dict)
+    core: dict[str, jinja2.Template] = field(default_factory=dict)
+
+    def render(self, ctx: dict[str, Any], logo: Logo | None = None, compresslevel: int = 6) -> bytes:
+        return docx.write(self, ctx, logo, compresslevel)
+
+
+def prepare(data: bytes, name: str) -> PreparedTemplate:
+    """Read and compile a .docx template, refusing anything that is not a sound Word file."""
+    if data[:8] == _OLE:
+        raise TemplateError("the file is password-protected or an old .doc; save it as .docx without a password", name)
+    try:
+        zf = zipfile.ZipFile(io.BytesIO(data))
+        members = zf.infolist()
+    except (zipfile.BadZipFile, ValueError, OSError):
+        raise TemplateError("not a Word document (.docx); it may be damaged, or an old .doc file", name) from None
+    if "word/document.xml" not in {m.filename for m in members}:
+        raise TemplateError("not a Word document: it has no word/document.xml", name)
+    if any(m.flag_bits & 0x1 for m in members):
+        raise TemplateError("the file is encrypted; save it without a password", name)
+    if sum(m.file_size for m in members) > MAX_TEMPLATE_BYTES:
+        raise TemplateError("the file unpacks to more than 50 MB; is it really a letter template?", name)
+    raw: dict[str, bytes] = {}
+    try:
+        for m in members:
+            if m.is_dir():
+                continue
+            blob = zf.read(m)
+            if len(blob) > MAX_PART_BYTES and RENDERED_PART.match(m.filename):
+                raise TemplateError(f"the part {m.filename} is larger than 20 MB", name)
+            # Anywhere in the part: whitespace or comments may come first. Text in a
+            # document is escaped, so only markup can contain this.
+            if m.filename.endswith((".xml", ".rels")) and b"<!DOCTYPE" in blob:
+                raise TemplateError(
+                    f"{m.filename} declares a DOCTYPE, which Word never writes; the file may have been crafted", name
+                )
+            raw[m.filename] = blob
+    except (zipfile.BadZipFile, zlib.error, EOFError, OSError):
+        raise TemplateError("the file is damaged (truncated or corrupt zip)", name) from None
+    prepared = PreparedTemplate(name=name, members=[m for m in members if not m.is_dir()], raw=raw)
+    compiled = cache.load(data) or _compile(prepared, data)
+    prepared.parts = {
+        part_name: Part(part_name, source, _from_code(code), fix_tables)
+        for part_name, (source, code, fix_tables) in compiled["parts"].items()
+    }
+    prepared.core = {prop: _from_code(code) for prop, code in compiled["core"].items()}
+    return prepared
+
+
+def _from_code(code: Any) -> jinja2.Template:
+    env = environment()
+    template = env.template_class.from_code(env, code, env.make_globals(None), None)
+    # The compiled module's own names for `~`; all its functions share these globals.
+    namespace = template.root_render_func.__globals__
+    namespace["markup_join"] = namespace["str_join"] = capped_join
+    return template
+
+
+def _compile(prepared: PreparedTemplate, data: bytes) -> cache.Compiled:
+    """docxtpl's pre-processing and Jinja's compiler over every part that may hold tags."""
+    from lxml import etree
+
+    env = environment()
+    parser = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False)
+    parts: dict[str, tuple[str, Any, bool]] = {}
+    for part_name, blob in prepared.raw.items():
+        if not RENDERED_PART.match(part_name):
+            continue
+        try:
+            root = etree.fromstring(blob, parser)
+        except etree.XMLSyntaxError:
+            where = part_location(part_name)
+            raise TemplateError(f"{part_name} is not well-formed XML", prepared.name, where) from None
+        raw_text = blob.decode("utf-8", errors="replace")
+        text = etree.tostring(root, encoding="unicode")
+        source = _literal_braces(re.sub(r"<w:p([ >])", r"\n<w:p\1", patch_xml(text)))
+        try:
+            code = env.compile(source)
+        except jinja2.TemplateError as exc:
+            raise template_error(exc, prepared.name, part_name, source) from None
+        parts[part_name] = (source, code, bool(_NEEDS_TABLE_FIX.search(raw_text)))
+    compiled = {"parts": parts, "core": _compile_core(prepared)}
+    cache.store(data, compiled)
+    return compiled
+
+
+def _literal_braces(source: str) -> str:
+    """docxtpl's way to print a literal {{ or {% in a template is to write {_{ or {_%.
+
+    docxtpl turns them back after rendering, over the whole output, record values
+    included; turning them into raw Jinja text here leaves record values alone.
+    """
+    for written, meant in (("{_{", "{{"), ("}_}", "}}"), ("{_%", "{%"), ("%_}", "%}")):
+        source = source.replace(written, "{% raw %}" + meant + "{% endraw %}")
+    return source
+
+
+def _compile_core(prepared: PreparedTemplate) -> dict[str, Any]:
+    """Title, subject, author… may hold Jinja too, as in docxtpl."""
+    blob = prepared.raw.get("docProps/core.xml", b"").decode("utf-8", errors="replace")
+    env, compiled = environment(), {}
+    for prop, tag in docx.CORE_TAGS.items():
+        m = re.search(rf"<{tag}(?:\s[^>]*)?>(.*?)</{tag}>", blob, re.S)
+        value = unescape(m.group(1)) if m else ""
+        try:
+            compiled[prop] = env.compile(value)
+        except jinja2.TemplateError as exc:
+            raise TemplateError(
+                f"template syntax error in the document property '{prop}': {exc.message}", prepared.name
+            ) from None
+    return compiled
+
+
+@lru_cache(maxsize=64)
+def _prepared(path: str, mtime_ns: int, size: int) -> PreparedTemplate:
+    return prepare(Path(path).read_bytes(), path)
+
+
+def load_template(path: Path) -> PreparedTemplate:
+    """The prepared template at `path`, compiled once per process and per file version."""
+    try:
+        stat = path.stat()
+    except FileNotFoundError:
+        raise TemplateError("template file not found", str(path)) from None
+    except OSError as exc:
+        raise TemplateError(f"cannot read the template ({exc.strerror})", str(path)) from None
+    if not path.is_file():
+        raise TemplateError("not a file", str(path))
+    return _prepared(str(path), stat.st_mtime_ns, stat.st_size)

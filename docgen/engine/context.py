@@ -1,0 +1,41 @@
+"""The template's view of a record: plain data, choices as words in the document's language."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..models.common import Choice, Document
+
+# What a template may always use, empty unless the school profile fills it in.
+EMPTY_SIGNATURE = {"name": None, "title": None, "email": None, "phone": None}
+
+
+class Term(str):
+    """A choice as the reader sees it (its label), still comparable by `.code`."""
+
+    code: str
+
+    def __new__(cls, label: str, code: str) -> Term:
+        term = super().__new__(cls, label)
+        term.code = code
+        return term
+
+
+def context(document: Document, extras: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The record as template data; `extras` (from the school profile) add or replace names."""
+    lang = document.lang
+
+    def convert(value: Any) -> Any:
+        if isinstance(value, Choice):
+            return Term(value.label(lang), value.value)
+        if isinstance(value, dict):
+            return {k: convert(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [convert(v) for v in value]
+        return value
+
+    ctx: dict[str, Any] = convert(document.model_dump(mode="python"))
+    ctx["signature"] = EMPTY_SIGNATURE
+    ctx["logo"] = ""
+    ctx.update(extras or {})
+    return ctx

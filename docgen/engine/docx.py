@@ -1,0 +1,145 @@
+"""Writing the .docx: each part rendered and mended, the core properties, the zip.
+
+The output is deterministic: the same record and template give a
+byte-identical file (fixed zip timestamps; the properties' dates come from
+`document_date`), which archives and caches rely on.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import re
+import zipfile
+from typing import TYPE_CHECKING, Any
+
+import jinja2
+
+from ..languages import language
+from .docxtpl_bridge import fix_tables
+from .locations import PARAGRAPH, template_error
+from .sandbox import bounded_render
+
+if TYPE_CHECKING:
+    from .compiler import PreparedTemplate
+    from .logo import Logo
+
+ZIP_DATE = (1980, 1, 1, 0, 0, 0)
+XML_HEAD = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+CORE_TAGS = {"title": "dc:title", "subject": "dc:subject", "creator": "dc:creator",
+             "keywords": "cp:keywords", "description": "dc:description"}
+
+_RUN = re.compile(r"<w:r(?: [^>]*)?>.*?</w:r>", re.DOTALL)
+_TEXT = re.compile(r"<w:t(?: [^>]*)?>.*?</w:t>", re.DOTALL)
+_LISTING_CHARS = re.compile("[\\t\\a\\n\\f]")
+
+
+def write(template: PreparedTemplate, ctx: dict[str, Any], logo: Logo | None = None,
+          compresslevel: int = 6) -> bytes:
+    """One document: every part rendered in the sandbox, then the package zipped."""
+    if logo is not None:
+        ctx = {**ctx, "logo": logo.markup()}
+    out: dict[str, bytes] = {}
+    for name, part in template.parts.items():
+        xml = run(part.template, ctx, template.name, name, part.source)
+        xml = xml.replace("\n<w:p ", "<w:p ").replace("\n<w:p>", "<w:p>")  # undo the split made before Jinja
+        xml = resolve_listing(xml)
+        if part.fix_tables:
+            xml = fix_tables(xml)
+        if "docPr" in xml:
+            xml = _renumber_docpr(xml)
+        out[name] = (XML_HEAD + xml).encode("utf-8")
+    out["docProps/core.xml"] = _core(template, ctx)
+    if logo is not None:
+        out.update(logo.parts(template.raw, out))
+    return _zip(template, out, compresslevel)
+
+
+def run(template: jinja2.Template, ctx: dict[str, Any], name: str, part: str, source: str) -> str:
+    """Render one part, turning any failure into a TemplateError that says where."""
+    try:
+        return bounded_render(template, ctx)
+    except Exception as exc:
+        raise template_error(exc, name, part, source) from None
+
+
+def resolve_listing(xml: str) -> str:
+    """Tabs, line breaks, paragraph and page breaks inside rendered text become Word structure.
+
+    The same transformation as docxtpl's `DocxTemplate.resolve_listing` (a
+    test checks they agree), kept here because importing docxtpl loads
+    python-docx (~90 ms), which a one-shot `docgen render` of a cached
+    template would otherwise pay. It also skips the many paragraphs that have
+    nothing to resolve.
+    """
+    if not _LISTING_CHARS.search(xml):
+        return xml
+
+    def paragraph(m: re.Match[str]) -> str:
+        text = m.group(0)
+        if not _LISTING_CHARS.search(text):
+            return text
+        found = re.search(r"<w:pPr>.*?</w:pPr>", text)
+        ppr = found.group(0) if found else ""
+        return _RUN.sub(lambda r: _resolve_run(ppr, r.group(0)), text)
+
+    return PARAGRAPH.sub(paragraph, xml)
+
+
+def _resolve_run(ppr: str, run: str) -> str:
+    found = re.search(r"<w:rPr>.*?</w:rPr>", run)
+    rpr = found.group(0) if found else ""
+
+    def text(m: re.Match[str]) -> str:
+        xml = m.group(0).replace(
+            "\t", f'</w:t></w:r><w:r>{rpr}<w:tab/></w:r><w:r>{rpr}<w:t xml:space="preserve">'
+        )
+        xml = xml.replace("\a", f'</w:t></w:r></w:p><w:p>{ppr}<w:r>{rpr}<w:t xml:space="preserve">')
+        xml = xml.replace("\n", '</w:t><w:br/><w:t xml:space="preserve">')
+        return xml.replace(
+            "\f",
+            '</w:t></w:r></w:p><w:p><w:r><w:br w:type="page"/></w:r></w:p>'
+            f'<w:p>{ppr}<w:r>{rpr}<w:t xml:space="preserve">',
+        )
+
+    return _TEXT.sub(text, run)
+
+
+def _renumber_docpr(xml: str) -> str:
+    """Loops copy pictures; Word refuses a file whose drawing ids repeat."""
+    counter = iter(range(1001, 1_000_000))
+    return re.sub(r'(<wp:docPr\b[^>]*?\bid=")\d+', lambda m: f"{m.group(1)}{next(counter)}", xml)
+
+
+def _core(template: PreparedTemplate, ctx: dict[str, Any]) -> bytes:
+    """docProps/core.xml: the template's properties rendered, dates from the document's date."""
+    values = {}
+    for prop, compiled in template.core.items():
+        text = run(compiled, ctx, template.name, f"docProps/core.xml:{prop}", "")
+        values[prop] = " ".join(text.replace("\a", " ").split())
+    stamp = f"{ctx.get('document_date', dt.date(2000, 1, 1)).isoformat()}T00:00:00Z"
+    lang = language(ctx["lang"]).tag
+    body = "".join(f"<{tag}>{values[p]}</{tag}>" for p, tag in CORE_TAGS.items() if values.get(p))
+    return (
+        f"{XML_HEAD}<cp:coreProperties "
+        'xmlns:cp="http://schemas.openxmlformats.org/package/2006/metadata/core-properties" '
+        'xmlns:dc="http://purl.org/dc/elements/1.1/" xmlns:dcterms="http://purl.org/dc/terms/" '
+        'xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">'
+        f"{body}<cp:lastModifiedBy>docgen</cp:lastModifiedBy><dc:language>{lang}</dc:language>"
+        f'<dcterms:created xsi:type="dcterms:W3CDTF">{stamp}</dcterms:created>'
+        f'<dcterms:modified xsi:type="dcterms:W3CDTF">{stamp}</dcterms:modified>'
+        "</cp:coreProperties>"
+    ).encode()
+
+
+def _zip(template: PreparedTemplate, replaced: dict[str, bytes], compresslevel: int) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED, compresslevel=compresslevel) as zf:
+        names = [m.filename for m in template.members]
+        names += [name for name in replaced if name not in names]
+        for name in names:
+            info = zipfile.ZipInfo(name, ZIP_DATE)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.external_attr = 0o644 << 16
+            zf.writestr(info, replaced.get(name, template.raw.get(name, b"")), compresslevel=compresslevel)
+    return buffer.getvalue()

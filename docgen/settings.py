@@ -1,0 +1,88 @@
+"""Configuration from the environment and the user's folders: the only module that reads them.
+
+    DOCGEN_PROFILE     the school profile (TOML); else <config>/docgen/profile.toml if it exists
+    DOCGEN_TEMPLATES   school template folders, separated by ':' (os.pathsep)
+    DOCGEN_CACHE_DIR   where compiled templates are kept; empty turns the cache off
+    DOCGEN_SOFFICE     LibreOffice's soffice program, when it is not on PATH
+    DOCGEN_API_TOKEN   the bearer token the HTTP service requires
+
+The HTTP service's worker processes get their options through the
+environment too (DOCGEN_SERVE_*), written by `export_service` below.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+PROFILE = "DOCGEN_PROFILE"
+TEMPLATES = "DOCGEN_TEMPLATES"
+CACHE_DIR = "DOCGEN_CACHE_DIR"
+SOFFICE = "DOCGEN_SOFFICE"
+API_TOKEN = "DOCGEN_API_TOKEN"
+_SERVE_TEMPLATES = "DOCGEN_SERVE_TEMPLATES"
+_SERVE_MAX_BODY = "DOCGEN_SERVE_MAX_BODY"
+
+DEFAULT_MAX_BODY = 1024 * 1024
+
+
+def profile_path() -> Path | None:
+    """$DOCGEN_PROFILE, else the user's profile.toml if there is one."""
+    configured = os.environ.get(PROFILE)
+    if configured:
+        return Path(configured)
+    from platformdirs import user_config_path
+
+    path = user_config_path("docgen") / "profile.toml"
+    return path if path.is_file() else None
+
+
+def template_folders() -> list[Path]:
+    """The folders named in $DOCGEN_TEMPLATES, in order."""
+    return [Path(p) for p in os.environ.get(TEMPLATES, "").split(os.pathsep) if p]
+
+
+def cache_dir() -> Path | None:
+    """Where compiled templates are kept; None when the cache is turned off."""
+    configured = os.environ.get(CACHE_DIR)
+    if configured is not None:
+        return Path(configured) if configured else None
+    from platformdirs import user_cache_path
+
+    return user_cache_path("docgen")
+
+
+def soffice() -> str | None:
+    """The soffice program named in $DOCGEN_SOFFICE, if any."""
+    return os.environ.get(SOFFICE) or None
+
+
+@dataclass(frozen=True)
+class Service:
+    """What every worker process of the HTTP service needs to build the same application."""
+
+    profile: Path | None
+    templates: Path | None
+    max_body: int
+    token: str | None
+
+
+def service() -> Service:
+    max_body = os.environ.get(_SERVE_MAX_BODY, "")
+    templates = os.environ.get(_SERVE_TEMPLATES)
+    return Service(
+        profile=profile_path(),
+        templates=Path(templates) if templates else None,
+        max_body=int(max_body) if max_body.isdigit() else DEFAULT_MAX_BODY,
+        token=os.environ.get(API_TOKEN) or None,
+    )
+
+
+def export_service(profile: Path | None, templates: Path | None, max_body: int) -> None:
+    """Hand the service's options to the worker processes uvicorn starts (they read `service()`)."""
+    if profile is not None:
+        os.environ[PROFILE] = str(profile.resolve())
+    if templates is not None:
+        os.environ[_SERVE_TEMPLATES] = str(templates.resolve())
+    os.environ[_SERVE_MAX_BODY] = str(max_body)
