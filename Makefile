@@ -34,8 +34,8 @@ lint: install
 
 # Maintainers: rebuild the .docx templates from templates/<lang>/*.md and the
 # JSON Schemas from the models, then commit the results.
-templates: $(BIN)/python
-	$(BIN)/python tools/build_templates.py
+templates: install
+	$(BIN)/python tools/build_templates.py --release
 
 holidays: $(BIN)/python
 	$(BIN)/python tools/build_holidays.py

@@ -46,10 +46,11 @@ class Options:
     template: Path | str | None = None  # one template file, used outright
     format: str = "docx"
     archive_copy: bool = False  # best_interest: the copy for the pupil's file, without internal notes
+    translate: bool = False  # allow `lang` to differ from the record's own language
     pdf_timeout: float = DEFAULT_TIMEOUT
 
 
-_PER_RECORD = frozenset({"type", "lang", "format", "archive_copy", "pdf_timeout"})
+_PER_RECORD = frozenset({"type", "lang", "format", "archive_copy", "translate", "pdf_timeout"})
 
 
 @dataclass
@@ -108,7 +109,8 @@ class Pipeline:
 
     def validate(self, record: Record, source: str | None = None) -> Report:
         return validate_record(record, type=self.options.type, lang=self.options.lang, source=source,
-                               profile=self.profile, archive_copy=self.options.archive_copy)
+                               profile=self.profile, archive_copy=self.options.archive_copy,
+                               translate=self.options.translate)
 
     def docx(self, report: Report) -> bytes:
         """The .docx of a record that passed validation."""
@@ -192,11 +194,14 @@ def render(
     templates: str | Path | None = None,
     format: str = "docx",
     archive_copy: bool = False,
+    translate: bool = False,
 ) -> bytes:
     """A record (dict, JSON text or model) as .docx bytes, or PDF with format="pdf" / "pdfa"
     (PDF/A-2b, tagged; needs LibreOffice).
 
-    `lang` overrides the record's language; `type` must match the record's own
+    `lang` is the language for a record that names none; a record in another
+    language is refused unless `translate` says its text is in `lang` already.
+    `type` must match the record's own
     `type` if it has one. `profile` is a school profile (or the path of its
     TOML file); without one, $DOCGEN_PROFILE or the user's profile.toml is used
     when there is one, as on the command line. `templates` is a folder of the
@@ -206,7 +211,7 @@ def render(
     Raises RecordError (listing every issue), TemplateError, InputError or ConversionError.
     """
     pipeline = _pipeline(profile, type=type, lang=lang, template=template, templates=templates, format=format,
-                         archive_copy=archive_copy)
+                         archive_copy=archive_copy, translate=translate)
     result = pipeline.render(record)
     if result.content is None:
         raise RecordError(result.report.issues)
@@ -220,9 +225,12 @@ def validate(
     source: str | None = None,
     profile: Profile | str | Path | None = None,
     archive_copy: bool = False,
+    translate: bool = False,
 ) -> Report:
     """Every error and warning of a record, by field path; the same checks as render()."""
-    return _pipeline(profile, type=type, lang=lang, archive_copy=archive_copy).validate(record, source)
+    return _pipeline(profile, type=type, lang=lang, archive_copy=archive_copy, translate=translate).validate(
+        record, source
+    )
 
 
 def load(
@@ -231,9 +239,10 @@ def load(
     lang: str | None = None,
     source: str | None = None,
     profile: Profile | str | Path | None = None,
+    translate: bool = False,
 ) -> Document:
     """The validated model of a record (docgen.models.ActivityPlan, …), or RecordError listing every problem."""
-    report = validate(record, type=type, lang=lang, source=source, profile=profile)
+    report = validate(record, type=type, lang=lang, source=source, profile=profile, translate=translate)
     if report.document is None or not report.ok:
         raise RecordError(report.issues, source)
     return report.document

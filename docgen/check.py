@@ -25,6 +25,7 @@ from .fields import ANY, Shape, context_shape
 from .languages import CODES
 from .profile import Profile
 from .resources import data_dir
+from .versions import outdated
 
 _LEFTOVER = re.compile(r"\{\s*[{%#]|[}%#]\s*\}")
 _JINJA_GLOBALS = {"range", "dict", "namespace", "cycler", "joiner", "loop", "true", "false", "none", "True", "False",
@@ -54,8 +55,8 @@ def guess_lang(path: Path, data: bytes) -> str:
 
 def check_template(path: Path, type_name: str | None = None, lang: str | None = None,
                    profile: Profile | None = None) -> list[Issue]:
-    """Every problem found in the template at `path` (each with where it is); an empty list
-    means it rendered the type's example record fine."""
+    """Every problem found in the template at `path` (each with where it is); no errors means it
+    rendered the type's example record fine. A copy older than its built-in gets a warning."""
     try:
         data = path.read_bytes()
     except OSError as exc:
@@ -73,10 +74,13 @@ def check_template(path: Path, type_name: str | None = None, lang: str | None = 
     custom = profile.field_kinds() if profile else {}
     problems: list[Issue] = []
     for part_name, part in prepared.parts.items():
-        problems += _unknown_names(part.source, part_name, context_shape(type_name, custom))
-    if problems:
-        return problems
-    return _render_example(path, type_name, lang, profile)
+        problems += _unknown_names(part.source, part_name, context_shape(type_name, custom, lang))
+    if not problems:
+        problems = _render_example(path, type_name, lang, profile)
+    older = outdated(data, type_name, lang)
+    if older:
+        problems.append(Issue("", older, "warning"))
+    return problems
 
 
 def _unknown_names(source: str, part_name: str, root: Shape) -> list[Issue]:

@@ -7,6 +7,7 @@ locale: the process locale of a server says nothing about the reader.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -127,15 +128,19 @@ def is_working_day(day: dt.date, country: str) -> bool:
     return day.weekday() < 5 and not is_holiday(day, country)
 
 
-def add_working_days(start: dt.date, days: int, country: str) -> dt.date:
-    """The date `days` working days after `start` (the start day itself is day 0)."""
+def add_working_days(
+    start: dt.date, days: int, country: str, closed: Sequence[tuple[dt.date, dt.date]] = ()
+) -> dt.date:
+    """The date `days` working days after `start` (the start day itself is day 0).
+
+    `closed` adds periods (first, last) that do not count either: a school's holidays."""
     if days < 0:
         raise ValueError("days must not be negative")
     current = _as_date(start)
     remaining = days
     while remaining:
         current += dt.timedelta(days=1)
-        if is_working_day(current, country):
+        if is_working_day(current, country) and not any(first <= current <= last for first, last in closed):
             remaining -= 1
     return current
 

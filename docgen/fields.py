@@ -87,11 +87,14 @@ def model_fields(model: type[BaseModel], computed: bool = True) -> dict[str, Sha
 _CUSTOM_KINDS = {"text": "text", "date": "date", "number": "number", "yes_no": "yes/no"}
 
 
-def context_shape(type_name: str, custom: dict[str, tuple[str, str]] | None = None) -> Shape:
+def context_shape(type_name: str, custom: dict[str, tuple[str, str]] | None = None, lang: str | None = None) -> Shape:
     """The whole template context of a type: the record, plus what docgen adds.
 
-    `custom` is the school profile's fields: name -> (kind, description).
+    `custom` is the school profile's fields: name -> (kind, description); `lang`
+    narrows the legal facts to that language's country (else both countries').
     """
+    from .languages import LANGUAGES
+    from .law import table
     fields = model_fields(doctype(type_name).model)
     fields["custom"] = Shape(
         "group",
@@ -102,6 +105,14 @@ def context_shape(type_name: str, custom: dict[str, tuple[str, str]] | None = No
         "group", "Who signs, from the school profile (may be empty).", fields=model_fields(Staff)
     )
     fields["logo"] = Shape("any", "The school's logo from its profile; place {{ logo }} in the letterhead.")
+    countries = [LANGUAGES[lang].country] if lang else ["NO", "DK"]
+    facts = {
+        key: Shape("text", fact.summary)
+        for country in countries
+        for key, fact in table(country).facts.items()
+        if fact.confirmed
+    }
+    fields["law"] = Shape("group", "Legal facts from docgen's reviewed table (`docgen law`).", fields=facts)
     return Shape("group", fields=fields)
 
 

@@ -19,12 +19,13 @@ class Language:
     name: str  # the language's own name for itself
     yes: str
     no: str
+    and_word: str  # joins the last two items of a list
 
 
 LANGUAGES: dict[str, Language] = {
-    "nb": Language("nb", "nb_NO", "nb-NO", "NO", "Europe/Oslo", "norsk bokmål", "ja", "nei"),
-    "nn": Language("nn", "nn_NO", "nn-NO", "NO", "Europe/Oslo", "norsk nynorsk", "ja", "nei"),
-    "da": Language("da", "da_DK", "da-DK", "DK", "Europe/Copenhagen", "dansk", "ja", "nej"),
+    "nb": Language("nb", "nb_NO", "nb-NO", "NO", "Europe/Oslo", "norsk bokmål", "ja", "nei", "og"),
+    "nn": Language("nn", "nn_NO", "nn-NO", "NO", "Europe/Oslo", "norsk nynorsk", "ja", "nei", "og"),
+    "da": Language("da", "da_DK", "da-DK", "DK", "Europe/Copenhagen", "dansk", "ja", "nej", "og"),
 }
 CODES: tuple[str, ...] = tuple(LANGUAGES)
 assert CODES == typing.get_args(LangCode), "LangCode and LANGUAGES must list the same languages"

@@ -90,13 +90,16 @@ def validate(
     source: str | None = None,
     profile: Profile | None = None,
     archive_copy: bool = False,
+    translate: bool = False,
 ) -> Report:
     """Validate a record (dict, JSON text or model) and report every error and warning.
 
     With a school `profile`, its school facts and language fill what the record
     leaves out, and `custom` is checked against the fields it declares.
-    `lang` overrides the record's language; `archive_copy` asks for the copy
-    for the pupil's file (best_interest only).
+    `lang` sets the language of a record that has none; to render a record in
+    another language than its own, `translate` must say that its text was
+    translated too (otherwise the reader would get a mixed document).
+    `archive_copy` asks for the copy for the pupil's file (best_interest only).
     """
     if isinstance(record, Document):
         model = record.__class__
@@ -108,6 +111,9 @@ def validate(
         data["type"] = resolve_type(data, type)
         model = doctype(data["type"]).model
     if lang is not None:
+        own = data.get("lang")
+        if own not in (None, lang) and not translate:
+            return Report(errors=[Issue("lang", _mixed_language(own, lang))])
         data["lang"] = lang
     if archive_copy:
         if "archive_copy" not in model.model_fields:
@@ -129,3 +135,15 @@ def validate(
         warnings=[i for i in issues if i.severity == "warning"],
         document=document,
     )
+
+
+def _mixed_language(own: object, asked: str) -> str:
+    from .languages import LANGUAGES
+
+    if own not in LANGUAGES:
+        return f"the record's language is not one of {', '.join(LANGUAGES)}"
+    same_country = LANGUAGES[str(own)].country == LANGUAGES[asked].country
+    what = "in the other written standard" if same_country else "for the other country"
+    return (f"the record is written in '{own}'; '{asked}' would put its text under headings {what}. "
+            "Translate the record and change its \"lang\", or ask for translate (--translate) if its text "
+            "already is in that language")

@@ -162,14 +162,15 @@ def create_app(
         except InputError as exc:
             raise Problem(400, "Bad Request", str(exc)) from None
 
-    def pipeline(type_name: str, lang: str | None, fmt: str = "docx", archive_copy: bool = False) -> Pipeline:
+    def pipeline(type_name: str, lang: str | None, fmt: str = "docx", archive_copy: bool = False,
+                 translate: bool = False) -> Pipeline:
         info = _doctype(type_name)
         if lang is not None and lang not in info.languages:
             raise Problem(404, "Not Found", f"'{type_name}' is not available in '{lang}'; languages: "
                                             f"{', '.join(info.languages)}")
         if fmt not in FORMATS:
             raise Problem(400, "Bad Request", f"format must be one of {', '.join(NAMES)}")
-        return base.per_record(type=type_name, lang=lang, format=fmt, archive_copy=archive_copy)
+        return base.per_record(type=type_name, lang=lang, format=fmt, archive_copy=archive_copy, translate=translate)
 
     def checked(pipeline: Pipeline, data: dict[str, Any]) -> Report:
         try:
@@ -204,8 +205,8 @@ def _doctype(type_name: str) -> DocType:
 
 def _add_routes(app: FastAPI, type_name: str, read_record: Any, pipeline: Any, checked: Any) -> None:
     async def render_document(request: Request, lang: str | None = None, format: str = "docx",
-                              archive_copy: bool = False) -> Response:
-        chosen: Pipeline = pipeline(type_name, lang, format, archive_copy)
+                              archive_copy: bool = False, translate: bool = False) -> Response:
+        chosen: Pipeline = pipeline(type_name, lang, format, archive_copy, translate)
         report = checked(chosen, await read_record(request))
         if not report.ok:
             raise Problem(422, "Unprocessable Content", "the record has errors", errors=_issues(report.errors),
@@ -226,8 +227,10 @@ def _add_routes(app: FastAPI, type_name: str, read_record: Any, pipeline: Any, c
             headers["X-Docgen-Warnings"] = str(len(report.warnings))
         return Response(content, media_type=chosen.format.content_type, headers=headers)
 
-    async def validate_record(request: Request, lang: str | None = None, archive_copy: bool = False) -> dict[str, Any]:
-        report = checked(pipeline(type_name, lang, archive_copy=archive_copy), await read_record(request))
+    async def validate_record(request: Request, lang: str | None = None, archive_copy: bool = False,
+                              translate: bool = False) -> dict[str, Any]:
+        report = checked(pipeline(type_name, lang, archive_copy=archive_copy, translate=translate),
+                         await read_record(request))
         return {"ok": report.ok, "errors": _issues(report.errors), "warnings": _issues(report.warnings)}
 
     app.add_api_route(
@@ -265,27 +268,28 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
                 "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{model.__name__}"}}},
             }
             responses = operation["responses"] = {}
+            shared = [
+                {"name": "lang", "in": "query", "required": False,
+                 "schema": {"type": "string", "enum": list(doctype(type_name).languages)},
+                 "description": "Language for a record that names none (with translate: any record)."},
+                {"name": "archive_copy", "in": "query", "required": False,
+                 "schema": {"type": "boolean", "default": False},
+                 "description": "best_interest: the copy for the pupil's file, without internal notes."},
+                {"name": "translate", "in": "query", "required": False,
+                 "schema": {"type": "boolean", "default": False},
+                 "description": "Allow lang to differ from the record's own language."},
+            ]
             if path.startswith("/documents/"):
-                operation["parameters"] = [
-                    {"name": "lang", "in": "query", "required": False,
-                     "schema": {"type": "string", "enum": list(doctype(type_name).languages)},
-                     "description": "Language to write in; overrides the record's lang."},
-                    {"name": "format", "in": "query", "required": False,
-                     "schema": {"type": "string", "enum": list(NAMES), "default": "docx"}},
-                    {"name": "archive_copy", "in": "query", "required": False,
-                     "schema": {"type": "boolean", "default": False},
-                     "description": "best_interest: the copy for the pupil's file, without internal notes."},
-                ]
+                operation["parameters"] = [*shared, {"name": "format", "in": "query", "required": False,
+                                                     "schema": {"type": "string", "enum": list(NAMES),
+                                                                "default": "docx"}}]
                 responses["200"] = {
                     "description": "The document",
                     "content": {media: {"schema": {"type": "string", "format": "binary"}}
                                 for media in dict.fromkeys(f.content_type for f in FORMATS.values())},
                 }
             else:
-                operation["parameters"] = [
-                    {"name": "lang", "in": "query", "required": False,
-                     "schema": {"type": "string", "enum": list(doctype(type_name).languages)}},
-                ]
+                operation["parameters"] = shared
                 responses["200"] = {"description": "Errors and warnings", "content": {"application/json": {"schema": {
                     "type": "object",
                     "properties": {"ok": {"type": "boolean"},

@@ -51,7 +51,7 @@ def test_archive_copy_through_the_api() -> None:
 
 
 def test_a_pipeline_serves_many_records() -> None:
-    pipeline = docgen.Pipeline(docgen.Options(lang="nn"))
+    pipeline = docgen.Pipeline(docgen.Options(lang="nn", translate=True))
     for name in ("activity_plan.nb.json", "concern_receipt.nb.json"):
         result = pipeline.render(load_example(name))
         assert result.ok and result.report.document is not None and result.report.document.lang == "nn"
@@ -68,7 +68,7 @@ def test_per_record_options_keep_what_was_read(tmp_path: Path, monkeypatch: pyte
     profile.write_text('[school]\nname = "Bakketun skole"\n', encoding="utf-8")
     base = docgen.Pipeline(docgen.Options(profile=profile))
     profile.unlink()  # already read: requests never read it again
-    nynorsk = base.per_record(lang="nn", archive_copy=True)
+    nynorsk = base.per_record(lang="nn", archive_copy=True, translate=True)
     assert nynorsk.profile is base.profile and nynorsk.options.lang == "nn" and base.options.lang is None
     record = load_example("best_interest.nb.json")
     del record["school"]

@@ -42,10 +42,17 @@ def test_render_writes_the_document(tmp_path: Path) -> None:
 
 
 def test_render_with_type_and_language_override(tmp_path: Path) -> None:
-    result = run("render", "activity_plan", NB, "--lang", "nn", "-o", str(tmp_path))
+    refused = run("render", "activity_plan", NB, "--lang", "nn", "-o", str(tmp_path))
+    assert refused.exit_code == 1
+    assert "lang: the record is written in 'nb'; 'nn' would put its text under headings in the other written " \
+           "standard" in refused.stderr
+    assert list(tmp_path.iterdir()) == []
+    result = run("render", "activity_plan", NB, "--lang", "nn", "--translate", "-o", str(tmp_path))
     assert result.exit_code == 0, result.output
     data = (tmp_path / "activity_plan.nb.docx").read_bytes()
     assert open_docx(data).core_properties.language == "nn-NO"
+    other_country = run("validate", NB, "--lang", "da")
+    assert other_country.exit_code == 1 and "headings for the other country" in other_country.stderr
 
 
 def test_render_stdin_to_stdout() -> None:

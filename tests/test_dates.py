@@ -87,3 +87,33 @@ def test_holiday_table_matches_the_holidays_package() -> None:
     # Outside the table, the library answers.
     assert not dates.is_working_day(dt.date(2060, 12, 25), "DK")
     assert dates.is_holiday(dt.date(2060, 5, 17), "NO") == (dt.date(2060, 5, 17) in holidays.country_holidays("NO", years=2060))
+
+
+# Danish handleplan deadlines, 10 working days after the day the school first knew, counted by hand
+# from the Danish calendar (public holidays: Skærtorsdag, Langfredag, 2. påskedag, Kr. Himmelfartsdag,
+# 2. pinsedag, 1./2. juledag, nytårsdag; Grundlovsdag, 24/12 and 31/12 are ordinary working days in
+# the law's count; Store Bededag is gone from 2024). `closed` is a school's own holidays.
+SUMMER_2027 = (dt.date(2027, 6, 26), dt.date(2027, 8, 8))
+CHRISTMAS_2026 = (dt.date(2026, 12, 19), dt.date(2027, 1, 3))
+DANISH_DEADLINES = [
+    # (first known, closed periods, deadline)
+    ("2025-04-14", (), "2025-05-01"),  # Easter 2025: 17, 18 and 21 April do not count
+    ("2025-05-26", (), "2025-06-11"),  # Ascension 29 May, Grundlovsdag counts, Whit Monday 9 June
+    ("2025-12-19", (), "2026-01-07"),  # Christmas: 24 and 31 December count, 25, 26 and 1 January do not
+    ("2026-03-30", (), "2026-04-16"),  # Easter 2026
+    ("2026-05-11", (), "2026-05-27"),  # Ascension 14 May and Whit Monday 25 May 2026
+    ("2027-03-22", (), "2027-04-08"),  # Easter 2027
+    ("2027-12-20", (), "2028-01-03"),  # Christmas 2027 on a weekend; New Year's Day 2028 a Saturday
+    ("2028-05-22", (), "2028-06-07"),  # Ascension 25 May 2028, then Whit Monday = Grundlovsdag 5 June
+    ("2028-05-29", (), "2028-06-13"),  # Whit Monday 5 June 2028
+    ("2027-06-21", (), "2027-07-05"),  # the law's count runs through the summer holiday …
+    ("2027-06-21", (SUMMER_2027,), "2027-08-16"),  # … the school's count skips its closing days
+    ("2026-12-14", (), "2026-12-29"),
+    ("2026-12-14", (CHRISTMAS_2026,), "2027-01-11"),
+]
+
+
+@pytest.mark.parametrize("start, closed, deadline", DANISH_DEADLINES)
+def test_danish_deadline_table(start: str, closed: tuple, deadline: str) -> None:
+    got = dates.add_working_days(dt.date.fromisoformat(start), 10, "DK", closed)
+    assert got == dt.date.fromisoformat(deadline)

@@ -59,26 +59,26 @@ def test_six_weeks_is_a_warning_in_norway_only(nb_record: dict) -> None:
     report = docgen.validate(nb_record)
     assert report.ok
     assert [w.path for w in report.warnings] == ["measures[0].evaluation_date"]
-    danish = docgen.validate(nb_record, lang="da")
+    danish = docgen.validate(nb_record, lang="da", translate=True)
     assert all(w.path != "measures[0].evaluation_date" for w in danish.warnings)
 
 
 def test_danish_deadline_is_ten_working_days(nb_record: dict) -> None:
     record = copy.deepcopy(nb_record)
     record["case"]["concern"]["school_aware_date"] = "2026-11-20"
-    document = docgen.load(record, lang="da")
+    document = docgen.load(record, lang="da", translate=True)
     assert document.deadline.isoformat() == "2026-12-04"
     assert docgen.load(nb_record).deadline is None
 
 
 def test_danish_plan_after_the_deadline_warns(nb_record: dict) -> None:
     nb_record["document_date"] = "2027-01-20"
-    report = docgen.validate(nb_record, lang="da")
+    report = docgen.validate(nb_record, lang="da", translate=True)
     assert "document_date" in [w.path for w in report.warnings]
 
 
 def test_norwegian_escalation_date(nb_record: dict) -> None:
-    # Rector told Monday 23 Nov 2026 -> five working days later is Monday 30 Nov.
+    # Rector told Monday 23 Nov 2026 -> one week later (opplæringslova § 12-6) is Monday 30 Nov.
     assert docgen.load(nb_record).escalation_date.isoformat() == "2026-11-30"
 
 
@@ -103,7 +103,11 @@ def test_text_is_cleaned(nb_record: dict) -> None:
 def test_type_and_language_resolution(nb_record: dict) -> None:
     del nb_record["lang"]
     assert messages(docgen.validate(nb_record))["lang"].startswith("is required")
-    assert docgen.load(nb_record, lang="nn").lang == "nn"
+    assert docgen.load(nb_record, lang="nn").lang == "nn"  # a record without a language takes it
+    nb_record["lang"] = "nb"
+    assert [i.path for i in docgen.validate(nb_record, lang="nn").errors] == ["lang"]
+    assert docgen.load(nb_record, lang="nn", translate=True).lang == "nn"
+    del nb_record["lang"]
     with pytest.raises(InputError, match="is a 'activity_plan' but 'best_interest' was asked for"):
         docgen.validate({**nb_record, "lang": "nb"}, type="best_interest")
     del nb_record["type"]

@@ -100,7 +100,9 @@ def test_render_every_example(server, path: Path) -> None:
 
 def test_language_from_the_query(server) -> None:
     base, _ = server
-    response = post(base, "/documents/activity_plan?lang=nn", load_example("activity_plan.nb.json"))
+    refused = post(base, "/documents/activity_plan?lang=nn", load_example("activity_plan.nb.json"))
+    assert refused.status_code == 422 and refused.json()["errors"][0]["path"] == "lang"
+    response = post(base, "/documents/activity_plan?lang=nn&translate=true", load_example("activity_plan.nb.json"))
     assert response.status_code == 200
     assert open_docx(response.content).core_properties.language == "nn-NO"
 

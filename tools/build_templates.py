@@ -33,6 +33,8 @@ Then blocks separated by blank lines:
     | c | d |               column widths by the number of dashes
     plain text              a paragraph; lines of one block are joined
 
+Each .docx carries a version stamp (a hash of its source) in docProps/custom.xml.
+
 Inline: **bold**, *italic*. `{PAGE}` and `{NUMPAGES}` become page-number fields,
 `{TAB}` a tab (header and footer have a right-aligned tab stop).
 Table rows may hold docxtpl's `{%tr ... %}` tags.
@@ -341,6 +343,26 @@ def core_xml(src: Source, lang_tag: str) -> str:
     )
 
 
+def custom_xml(name: str, version: str) -> str:
+    """The version stamp (docgen.versions): Word keeps custom properties when a school edits its copy."""
+    fmtid = "{D5CDD505-2E9C-101B-9397-08002B2CF9AE}"
+    props = "".join(
+        f'<property fmtid="{fmtid}" pid="{pid}" name="{key}"><vt:lpwstr>{escape(value)}</vt:lpwstr></property>'
+        for pid, (key, value) in enumerate((("docgen.template", name), ("docgen.version", version)), start=2)
+    )
+    return (
+        f'{XML_HEAD}<Properties xmlns="http://schemas.openxmlformats.org/officeDocument/2006/custom-properties" '
+        f'xmlns:vt="http://schemas.openxmlformats.org/officeDocument/2006/docPropsVTypes">{props}</Properties>'
+    )
+
+
+def version_of(source_text: str) -> str:
+    """A short hash of the template's source: changes whenever its wording or layout does."""
+    import hashlib
+
+    return hashlib.sha256(source_text.encode("utf-8")).hexdigest()[:12]
+
+
 def app_xml() -> str:
     return (
         f'{XML_HEAD}<Properties xmlns="http://schemas.openxmlformats.org/officeDocument/2006/extended-properties">'
@@ -362,6 +384,7 @@ CONTENT_TYPES = (
     '<Override PartName="/word/footer1.xml" ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.footer+xml"/>'
     '<Override PartName="/docProps/core.xml" ContentType="application/vnd.openxmlformats-package.core-properties+xml"/>'
     '<Override PartName="/docProps/app.xml" ContentType="application/vnd.openxmlformats-officedocument.extended-properties+xml"/>'
+    '<Override PartName="/docProps/custom.xml" ContentType="application/vnd.openxmlformats-officedocument.custom-properties+xml"/>'
     "</Types>"
 )
 
@@ -370,6 +393,7 @@ ROOT_RELS = (
     '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="word/document.xml"/>'
     '<Relationship Id="rId2" Type="http://schemas.openxmlformats.org/package/2006/relationships/metadata/core-properties" Target="docProps/core.xml"/>'
     '<Relationship Id="rId3" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/extended-properties" Target="docProps/app.xml"/>'
+    '<Relationship Id="rId4" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/custom-properties" Target="docProps/custom.xml"/>'
     "</Relationships>"
 )
 
@@ -384,8 +408,8 @@ DOCUMENT_RELS = (
 )
 
 
-def parts(source_text: str, lang: str) -> dict[str, bytes]:
-    """Every part of the .docx, in the order they are written."""
+def parts(source_text: str, lang: str, name: str = "custom") -> dict[str, bytes]:
+    """Every part of the .docx, in the order they are written; `name` is the document type."""
     src = parse(source_text)
     tag = LANG_TAGS[lang]
     text = {
@@ -393,6 +417,7 @@ def parts(source_text: str, lang: str) -> dict[str, bytes]:
         "_rels/.rels": ROOT_RELS,
         "docProps/core.xml": core_xml(src, tag),
         "docProps/app.xml": app_xml(),
+        "docProps/custom.xml": custom_xml(f"{lang}/{name}", version_of(source_text)),
         "word/document.xml": document_xml(src),
         "word/_rels/document.xml.rels": DOCUMENT_RELS,
         "word/styles.xml": styles_xml(tag),
@@ -410,7 +435,7 @@ def build(source: Path) -> bytes:
     lang = source.parent.name
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as zf:
-        for name, data in parts(source.read_text(encoding="utf-8"), lang).items():
+        for name, data in parts(source.read_text(encoding="utf-8"), lang, source.stem).items():
             info = zipfile.ZipInfo(name, ZIP_DATE)
             info.compress_type = zipfile.ZIP_DEFLATED
             info.external_attr = 0o644 << 16
@@ -422,10 +447,32 @@ def sources(root: Path = TEMPLATES) -> list[Path]:
     return sorted(p for p in root.glob("*/*.md") if p.parent.name in LANG_TAGS)
 
 
+def record_history(source: Path, data: bytes) -> None:
+    """Keep this version's paragraphs in templates/history/<lang>/<type>.json, so `docgen templates
+    diff` can show a school what changed since the version its copy came from."""
+    import json
+
+    from docgen.versions import paragraphs
+
+    path = TEMPLATES / "history" / source.parent.name / f"{source.stem}.json"
+    history = json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
+    version = version_of(source.read_text(encoding="utf-8"))
+    if version in history:
+        return
+    history[version] = paragraphs(data)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(history, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+
+
 def main(argv: list[str]) -> int:
+    """Build every template; with --release, also record each version in the history that
+    `docgen templates diff` reads (do it for the versions that are committed)."""
     for source in sources():
         target = source.with_suffix(".docx")
-        target.write_bytes(build(source))
+        data = build(source)
+        target.write_bytes(data)
+        if "--release" in argv:
+            record_history(source, data)
         print(f"built {target.relative_to(ROOT)}")
     return 0
 

@@ -103,6 +103,12 @@ def archive_copy_option(fn: F) -> F:
                              "pupil's file).")(fn)
 
 
+def translate_option(fn: F) -> F:
+    return click.option("--translate", is_flag=True,
+                        help="Allow --lang to differ from the record's own \"lang\": only when the record's text "
+                             "is already in that language (nb and nn are different written standards).")(fn)
+
+
 def pdf_timeout_option(fn: F) -> F:
     return click.option("--pdf-timeout", type=click.FloatRange(min=1), default=DEFAULT_TIMEOUT, show_default=True,
                         help="Seconds LibreOffice may take per document before it is stopped.")(fn)

@@ -23,6 +23,7 @@ from . import (
     pdf_timeout_option,
     profile_option,
     templates_option,
+    translate_option,
 )
 
 
@@ -42,7 +43,8 @@ def _choose_format(output: str, fmt: str | None) -> str:
 @click.option("-o", "--output", required=True, metavar="OUT",
               help="The file to write; a folder, or a path ending in '/', for a file named after INPUT; "
                    "'-' for standard output.")
-@click.option("--lang", type=click.Choice(LANGS), help="Language to write in; overrides the record's \"lang\".")
+@click.option("--lang", type=click.Choice(LANGS),
+              help="Language to write in, for a record that names none (with --translate: any record).")
 @click.option("--template", type=click.Path(dir_okay=False, path_type=Path),
               help="Use this .docx template instead of the built-in one.")
 @click.option("--force", is_flag=True, help="Replace OUT if it exists.")
@@ -50,12 +52,13 @@ def _choose_format(output: str, fmt: str | None) -> str:
               help="docx, pdf, or pdfa (PDF/A-2b for archives). PDF needs LibreOffice.  "
                    "[default: from OUT's suffix, else docx]")
 @archive_copy_option
+@translate_option
 @pdf_timeout_option
 @templates_option
 @profile_option
 def render(
     args: tuple[str, ...], output: str, lang: str | None, template: Path | None, force: bool, fmt: str | None,
-    archive_copy: bool, pdf_timeout: float, templates_dir: Path | None, profile_path: Path | None,
+    archive_copy: bool, translate: bool, pdf_timeout: float, templates_dir: Path | None, profile_path: Path | None,
 ) -> None:
     """Render one record into a Word document (or PDF).
 
@@ -84,7 +87,7 @@ def render(
         raise click.UsageError("refusing to write a document to the terminal; redirect it or give -o FILE")
     fmt = _choose_format(output, fmt)
     options = Options(type=type_name, lang=lang, profile=profile_path, templates=templates_dir, template=template,
-                      format=fmt, archive_copy=archive_copy, pdf_timeout=pdf_timeout)
+                      format=fmt, archive_copy=archive_copy, translate=translate, pdf_timeout=pdf_timeout)
     data, source = _read(input_path)
     result = Pipeline(options).render(data, source)
     _print_issues(source, result.report.warnings)  # errors come once, in the RecordError below
@@ -114,7 +117,8 @@ def render(
               help="File names from record fields, e.g. '{type}-{pupil.name}-{document_date}'.  "
                    "[default: {type}-{name}-{document_date}]")
 @click.option("--type", "type_name", metavar="TYPE", help="Document type, for records that do not name one.")
-@click.option("--lang", type=click.Choice(LANGS), help="Language to write in; overrides each record's \"lang\".")
+@click.option("--lang", type=click.Choice(LANGS),
+              help="Language to write in, for records that name none (with --translate: every record).")
 @click.option("--errors", "errors_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Where to write the report of errors and warnings (JSON Lines).  "
                    "[default: OUTDIR/docgen-errors.jsonl]")
@@ -126,13 +130,14 @@ def render(
               help="docx, pdf, or pdfa (PDF/A-2b). PDF needs LibreOffice, started a few times per batch, "
                    "never once per document.")
 @archive_copy_option
+@translate_option
 @pdf_timeout_option
 @templates_option
 @profile_option
 def batch(
     source: str, outdir: Path, workers: int | None, pattern: str | None, type_name: str | None, lang: str | None,
     errors_path: Path | None, fail_fast: bool, skip_existing: bool, force: bool, fmt: str, archive_copy: bool,
-    pdf_timeout: float, templates_dir: Path | None, profile_path: Path | None,
+    translate: bool, pdf_timeout: float, templates_dir: Path | None, profile_path: Path | None,
 ) -> None:
     """Render many records: a JSON Lines file (one record per line), a folder
     of .json files, or '-' for JSON Lines on standard input.
@@ -169,7 +174,7 @@ def batch(
     if skip_existing and force:
         raise click.UsageError("--skip-existing and --force contradict each other; choose one")
     options = Options(type=type_name, lang=lang, profile=profile_path, templates=templates_dir, format=fmt,
-                      archive_copy=archive_copy, pdf_timeout=pdf_timeout)
+                      archive_copy=archive_copy, translate=translate, pdf_timeout=pdf_timeout)
     pipeline = Pipeline(options)
     _ = pipeline.folders  # a missing template folder fails now, before any record
     if pipeline.format.filter is not None:
@@ -210,8 +215,9 @@ def batch(
 @click.option("--type", "type_name", metavar="TYPE", help="Document type, for records that do not name one.")
 @click.option("--lang", type=click.Choice(LANGS), help="Check as this language (rules differ by country).")
 @archive_copy_option
+@translate_option
 @profile_option
-def validate(inputs: tuple[str, ...], type_name: str | None, lang: str | None, archive_copy: bool,
+def validate(inputs: tuple[str, ...], type_name: str | None, lang: str | None, archive_copy: bool, translate: bool,
              profile_path: Path | None) -> None:
     """Check records without writing anything.
 
@@ -223,7 +229,8 @@ def validate(inputs: tuple[str, ...], type_name: str | None, lang: str | None, a
     from ..api import Options, Pipeline
     from ..errors import DocgenError
 
-    pipeline = Pipeline(Options(type=type_name, lang=lang, profile=profile_path, archive_copy=archive_copy))
+    pipeline = Pipeline(Options(type=type_name, lang=lang, profile=profile_path, archive_copy=archive_copy,
+                                translate=translate))
     failed = False
     for path in inputs:
         try:

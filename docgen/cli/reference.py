@@ -81,8 +81,10 @@ def types() -> None:
 
 @cli.command(epilog=EPILOG)
 @click.argument("type_name", metavar="TYPE")
+@click.option("--lang", type=click.Choice(LANGS), default=None,
+              help="Show the legal facts of this language's country.  [default: the profile's language, else all]")
 @profile_option
-def fields(type_name: str, profile_path: Path | None) -> None:
+def fields(type_name: str, lang: str | None, profile_path: Path | None) -> None:
     """Every field a template for TYPE may use: the school's cheat sheet.
 
     Write a field as {{ case.pupil.name }}; loop over a list with
@@ -98,8 +100,41 @@ def fields(type_name: str, profile_path: Path | None) -> None:
     profile = load_profile(profile_path)
     custom = profile.field_kinds() if profile else {}
     click.echo(f"Fields of {info.name} ({', '.join(info.titles[lang] for lang in info.languages)}):\n")
-    for path, kind, description in rows(context_shape(info.name, custom)):
+    lang = lang or (profile.language if profile else None)
+    for path, kind, description in rows(context_shape(info.name, custom, lang)):
         click.echo(f"  {path:44} {kind:28} {description}")
     click.echo("\nFilters:\n")
     for name, example in FILTERS_HELP.items():
         click.echo(f"  {name:44} {example}")
+
+
+@cli.command(epilog=EPILOG)
+@click.option("--country", type=click.Choice(["no", "dk"]), default=None, help="One country's table.  [default: both]")
+@click.option("--all", "show_all", is_flag=True, help="Also list the facts that could not be confirmed.")
+def law(country: str | None, show_all: bool) -> None:
+    """Every legal statement the documents can make, with its source: for a school's lawyer to review.
+
+    The documents take section numbers, names of bodies, deadlines and the
+    confidentiality marking from this table only; a fact that could not be
+    confirmed is never printed in a document.
+    """
+    from ..law import table
+
+    for code in [country.upper()] if country else ["NO", "DK"]:
+        facts = table(code)
+        click.echo(f"{code}: reviewed {facts.reviewed.isoformat()}\n")
+        for key, fact in facts.facts.items():
+            if not fact.confirmed and not show_all:
+                continue
+            status = "" if fact.confirmed else "  [NOT CONFIRMED: never printed]"
+            click.echo(f"{key}{status}")
+            for lang, text in fact.texts.items():
+                click.echo(f"  {lang}: {text}")
+            if fact.value is not None:
+                click.echo(f"  value: {fact.value}")
+            click.echo(f"  {fact.summary}")
+            click.echo(f"  source: {fact.source_title + ', ' if fact.source_title else ''}{fact.source}")
+            click.echo(f"  checked: {fact.checked.isoformat()}")
+            if fact.note:
+                click.echo(f"  note: {fact.note}")
+            click.echo("")

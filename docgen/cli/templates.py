@@ -31,11 +31,16 @@ def templates_list(templates_dir: Path | None, profile_path: Path | None) -> Non
     """Show, for each type and language, which template file is used and where it comes from."""
     from ..api import Options, Pipeline
     from ..templates import all_templates
+    from ..versions import outdated, read
 
     pipeline = Pipeline(Options(profile=profile_path, templates=templates_dir))
     for type_name, lang, found in all_templates(pipeline.folders):
         origin = "built-in" if found.origin == "built-in" else f"override from {found.origin}"
         click.echo(f"{type_name:16} {lang}  {origin:24}  {found.path}")
+        if found.origin != "built-in":
+            older = outdated(read(found.path), type_name, lang)
+            if older:
+                click.echo(f"docgen: warning: {found.path}: {older}", err=True)
 
 
 @templates.command("export")
@@ -82,10 +87,37 @@ def templates_check(files: tuple[Path, ...], type_name: str | None, lang: str | 
     for path in files:
         problems = check_template(path, type_name, lang, profile)
         for problem in problems:
-            click.echo(f"docgen: error: {path}: {problem}", err=True)
-        if problems:
+            click.echo(f"docgen: {problem.severity}: {path}: {problem}", err=True)
+        if any(p.severity == "error" for p in problems):
             failed = True
         else:
             click.echo(f"{path}: ok (renders the example record)")
     if failed:
         sys.exit(EXIT_FAIL)
+
+
+@templates.command("diff")
+@click.argument("file", metavar="FILE", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--type", "type_name", metavar="TYPE", help="The document type (guessed from the file name).")
+@click.option("--lang", type=click.Choice(LANGS), help="The language (guessed from the folder or the document).")
+def templates_diff(file: Path, type_name: str | None, lang: str | None) -> None:
+    """What changed in the built-in template since your copy was exported, paragraph by paragraph.
+
+    Carry the changes you need (a new complaint paragraph, a corrected
+    section number) into your copy in Word, or export the built-in again.
+    Legal facts written as fields ({{ law.… }}) reach your copy by themselves.
+    """
+    from ..check import guess_lang, guess_type
+    from ..errors import InputError
+    from ..versions import diff, read
+
+    data = read(file)
+    type_name = type_name or guess_type(file)
+    if type_name is None:
+        raise InputError(f"{file}: cannot tell which document type this template is for; give --type")
+    lines = diff(data, type_name, lang or guess_lang(file, data))
+    if not lines:
+        click.echo(f"{file}: exported from today's built-in template; nothing changed since")
+        return
+    for line in lines:
+        click.echo(line)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..law import for_language
 from ..models.common import Choice, Document
 
 # What a template may always use, empty unless the school profile fills it in.
@@ -11,13 +12,18 @@ EMPTY_SIGNATURE = {"name": None, "title": None, "email": None, "phone": None}
 
 
 class Term(str):
-    """A choice as the reader sees it (its label), still comparable by `.code`."""
+    """A choice as the reader sees it (its label), still comparable by `.code`; `.phrase` is the
+    wording that fits inside a sentence ('på telefon')."""
 
     code: str
+    phrase: str
+    hint: str
 
-    def __new__(cls, label: str, code: str) -> Term:
+    def __new__(cls, label: str, code: str, phrase: str | None = None, hint: str = "") -> Term:
         term = super().__new__(cls, label)
         term.code = code
+        term.phrase = label if phrase is None else phrase
+        term.hint = hint
         return term
 
 
@@ -27,7 +33,7 @@ def context(document: Document, extras: dict[str, Any] | None = None) -> dict[st
 
     def convert(value: Any) -> Any:
         if isinstance(value, Choice):
-            return Term(value.label(lang), value.value)
+            return Term(value.label(lang), value.value, value.phrase(lang), value.hint(lang))
         if isinstance(value, dict):
             return {k: convert(v) for k, v in value.items()}
         if isinstance(value, list):
@@ -37,5 +43,6 @@ def context(document: Document, extras: dict[str, Any] | None = None) -> dict[st
     ctx: dict[str, Any] = convert(document.model_dump(mode="python"))
     ctx["signature"] = EMPTY_SIGNATURE
     ctx["logo"] = ""
+    ctx["law"] = for_language(lang)
     ctx.update(extras or {})
     return ctx

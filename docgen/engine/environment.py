@@ -95,6 +95,20 @@ def _person(value: Any) -> str:
 
 
 @pass_context
+def _and_list(ctx: Context, value: Any) -> str:
+    """'Ida, foresatte og kontaktlærer': a list joined as the language writes it."""
+    if value is None:
+        return ""
+    if isinstance(value, (str, Mapping)) or not hasattr(value, "__iter__"):
+        raise TemplateRuntimeError("and_list needs a list of words or names")
+    items = [str(_finalize(ctx, item)) for item in value]
+    items = [item for item in items if item]
+    if len(items) < 2:
+        return "".join(items)
+    return f"{', '.join(items[:-1])} {_language(ctx).and_word} {items[-1]}"
+
+
+@pass_context
 def _month_name(ctx: Context, value: Any) -> str:
     if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= 12:
         raise TemplateRuntimeError("month_name needs a month number from 1 to 12")
@@ -136,6 +150,7 @@ def environment() -> jinja2.Environment:
         month_name=_month_name,
         person=_person,
         capfirst=_capfirst,
+        and_list=_and_list,
         add_working_days=_add_working_days,
     )
     return env
@@ -152,5 +167,6 @@ FILTERS_HELP = {
     "month_name": "januar (from a month number 1–12)",
     "person": "Kari Berg, kontaktlærer",
     "capfirst": "E-post (first letter only; capitalize would lower-case the rest)",
+    "and_list": "Ida, foresatte og kontaktlærer (a list joined with commas and 'og')",
     "add_working_days(n)": "the date n working days later (national holidays excluded)",
 }

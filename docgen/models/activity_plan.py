@@ -8,12 +8,22 @@ from typing import Literal
 
 from pydantic import Field, computed_field
 
-from ..dates import add_working_days
 from ..errors import Issue
-from .common import DK_PLAN_WORKING_DAYS, CaseDocument, Choice, Date, Line, OptText, Record, Staff, Text, labelled
+from .common import (
+    Choice,
+    Date,
+    Line,
+    OptText,
+    Record,
+    Staff,
+    Text,
+    WithPlanDeadline,
+    is_placeholder,
+    labelled,
+    plan_working_days,
+)
 
-NO_EVALUATION_WEEKS = 6
-NO_ESCALATION_WORKING_DAYS = 5
+NO_EVALUATION_WEEKS = 6  # the Norwegian routine (not the law): evaluate within six weeks
 
 
 class MeasureLevel(Choice):
@@ -66,7 +76,7 @@ class Measure(Record):
     ended: bool = Field(False, description="True when the evaluation ended the measure.")
 
 
-class ActivityPlan(CaseDocument):
+class ActivityPlan(WithPlanDeadline):
     type: Literal["activity_plan"] = "activity_plan"
     background: Text = Field(description="Why the plan is made: the problem as the school understands it.")
     investigation: Investigation
@@ -79,28 +89,49 @@ class ActivityPlan(CaseDocument):
     )
     measures: list[Measure] = Field(min_length=1, description="The planned measures; at least one.")
     coordinator: Staff = Field(description="The staff member who follows up and is the family's contact.")
-
-    @computed_field(  # type: ignore[prop-decorator]
-        description="Danish plans: the last day to have the plan ready (10 working days)."
+    goal: OptText = Field(None, description="What the plan shall achieve for the pupil: how the school will know "
+                                            "the pupil is safe and thriving again.")
+    approved_by: Staff | None = Field(
+        None,
+        description="Who signs or approves the plan for the school's leadership (rektor / skoleleder); "
+        "default: the school profile's signature.",
     )
-    @property
-    def deadline(self) -> dt.date | None:
-        return self._plan_deadline()
+    family_informed_date: Date | None = Field(
+        None, description="When the pupil and the parents were told about the plan (Danish plans record it)."
+    )
 
     @computed_field(  # type: ignore[prop-decorator]
-        description="Norwegian plans: from this day the case may go to the Statsforvalter."
+        description="Norwegian plans: from this day the family may take the case to the Statsforvalter "
+        "(one week after the rector was told)."
     )
     @property
     def escalation_date(self) -> dt.date | None:
+        from ..law import table
+
         informed = self.case.concern.rector_informed_date
-        if self.country != "NO" or informed is None:
+        wait = table("NO").value_or_none("enforcement_wait_calendar_days")
+        if self.country != "NO" or informed is None or wait is None:
             return None
-        return add_working_days(informed, NO_ESCALATION_WORKING_DAYS, "NO")
+        return informed + dt.timedelta(days=wait)
 
     def rules(self) -> Iterator[Issue]:
         yield from super().rules()
         known = self.case.concern.first_known_date
         country = self.country
+        informed = self.case.concern.rector_informed_date
+        if informed is not None and informed > self.document_date:
+            yield Issue("case.concern.rector_informed_date", "the rector was told after the plan's date")
+        if country == "NO" and informed is None:
+            yield Issue(
+                "case.concern.rector_informed_date",
+                "missing: without the day the rector was told, the plan cannot say when the family may go to "
+                "the Statsforvalter",
+                "warning",
+            )
+        if self.family_informed_date is not None and self.family_informed_date < self.case.concern.received_date:
+            yield Issue("family_informed_date", "cannot be before the concern was received")
+        if is_placeholder(self.views.pupil):
+            yield Issue("views.pupil", "holds no real answer; write how the pupil was heard and what the pupil said")
         for i, m in enumerate(self.measures):
             at = f"measures[{i}]"
             if m.evaluation_date < m.start_date:
@@ -114,7 +145,13 @@ class ActivityPlan(CaseDocument):
                     f"within {NO_EVALUATION_WEEKS} weeks",
                     "warning",
                 )
-            if m.ended and not m.evaluation_conclusion:
+            if m.evaluation_date < self.document_date and not m.evaluation_conclusion:
+                yield Issue(
+                    f"{at}.evaluation_conclusion",
+                    "the evaluation date has passed but no conclusion is recorded",
+                    "warning",
+                )
+            elif m.ended and not m.evaluation_conclusion:
                 yield Issue(
                     f"{at}.evaluation_conclusion",
                     "the measure is marked as ended but no conclusion is recorded",
@@ -133,6 +170,6 @@ class ActivityPlan(CaseDocument):
             if self.deadline and self.document_date > self.deadline:
                 yield Issue(
                     "document_date",
-                    f"after the deadline of {DK_PLAN_WORKING_DAYS} working days from when the school first knew",
+                    f"after the deadline of {plan_working_days()} working days from when the school first knew",
                     "warning",
                 )

@@ -13,7 +13,17 @@ from typing import Any, Literal
 from pydantic import Field, computed_field
 
 from ..errors import Issue
-from .common import CaseDocument, Choice, Line, OptText, Record, Staff, Text, labelled
+from .common import CaseDocument, Choice, Line, OptText, Record, Staff, Text, is_placeholder, labelled
+
+_ANONYMOUS = {"elev", "eleven", "barn", "barnet", "pupil", "child", "medelev", "medelevar", "medelever", "anden"}
+
+
+def _looks_like_a_full_name(reference: str) -> bool:
+    """Two or more capitalised words, not a generic label such as 'Elev A' or 'Barn 2'."""
+    words = reference.split()
+    if len(words) < 2 or words[0].casefold() in _ANONYMOUS:
+        return False
+    return sum(1 for w in words if len(w) > 1 and w[0].isupper() and w[1:].islower()) >= 2
 
 
 class Aspect(Choice):
@@ -50,6 +60,57 @@ labelled(
         "social": {"nb": "Sosiale relasjoner", "nn": "Sosiale relasjonar", "da": "Sociale relationer"},
         "health": {"nb": "Retten til helse", "nn": "Retten til helse", "da": "Retten til sundhed"},
         "education": {"nb": "Retten til utdanning", "nn": "Retten til utdanning", "da": "Retten til uddannelse"},
+    },
+    hints={
+        "child_views": {
+            "nb": "Hva eleven selv sier om situasjonen og om tiltakene, og hvordan eleven ble hørt. "
+            "Synet skal tillegges vekt etter alder og modenhet.",
+            "nn": "Kva eleven sjølv seier om situasjonen og om tiltaka, og korleis eleven vart høyrd. "
+            "Synet skal vektleggjast etter alder og modning.",
+            "da": "Hvad eleven selv siger om situationen og om tiltagene, og hvordan eleven er blevet hørt. "
+            "Synspunkterne tillægges vægt efter alder og modenhed.",
+        },
+        "identity": {
+            "nb": "Språk, kultur, religion, livssyn og andre sider ved hvem eleven er.",
+            "nn": "Språk, kultur, religion, livssyn og andre sider ved kven eleven er.",
+            "da": "Sprog, kultur, religion og andre sider af, hvem eleven er.",
+        },
+        "family": {
+            "nb": "Forholdet til foreldre, søsken og andre nære personer, og hvordan familien kan støtte eleven.",
+            "nn": "Forholdet til foreldre, sysken og andre nære personar, og korleis familien kan støtte eleven.",
+            "da": "Forholdet til forældre, søskende og andre nære personer, og hvordan familien kan støtte eleven.",
+        },
+        "protection": {
+            "nb": "Hva som skal til for at eleven er trygg på skolen, på skoleveien og på nett.",
+            "nn": "Kva som skal til for at eleven er trygg på skulen, på skulevegen og på nett.",
+            "da": "Hvad der skal til, for at eleven er tryg i skolen, på skolevejen og på nettet.",
+        },
+        "vulnerability": {
+            "nb": "Om eleven er særlig sårbar: utsatt for vold eller mobbing, minoritetsbakgrunn, diagnoser, "
+            "flytting, lærerbytter eller uro i klassen.",
+            "nn": "Om eleven er særleg sårbar: utsett for vald eller mobbing, minoritetsbakgrunn, diagnosar, "
+            "flytting, lærarbyte eller uro i klassen.",
+            "da": "Om eleven er særligt sårbar: udsat for vold eller mobning, minoritetsbaggrund, diagnoser, "
+            "flytning, lærerskift eller uro i klassen.",
+        },
+        "social": {
+            "nb": "Venner, klassemiljø og fritid, og hvordan tiltakene påvirker elevens relasjoner.",
+            "nn": "Vener, klassemiljø og fritid, og korleis tiltaka verkar inn på relasjonane til eleven.",
+            "da": "Venner, klassemiljø og fritid, og hvordan tiltagene påvirker elevens relationer.",
+        },
+        "health": {
+            "nb": "Fysisk og psykisk helse: søvn, smerter, uro, fravær og behov for hjelp fra helsesykepleier "
+            "eller andre.",
+            "nn": "Fysisk og psykisk helse: søvn, smerter, uro, fråvær og behov for hjelp frå helsesjukepleiar "
+            "eller andre.",
+            "da": "Fysisk og psykisk sundhed: søvn, smerter, uro, fravær og behov for hjælp fra "
+            "sundhedsplejersken eller andre.",
+        },
+        "education": {
+            "nb": "Læring og utbytte av undervisningen, og hvordan tiltakene påvirker skoledagen.",
+            "nn": "Læring og utbyte av undervisninga, og korleis tiltaka verkar inn på skuledagen.",
+            "da": "Læring og udbytte af undervisningen, og hvordan tiltagene påvirker skoledagen.",
+        },
     },
 )
 
@@ -113,4 +174,14 @@ class BestInterest(CaseDocument):
                 yield Issue(
                     f"considerations.{name}.information",
                     "a consideration that is weighted needs the information behind it",
+                )
+            for part in ("information", "weighting"):
+                if is_placeholder(getattr(item, part)):
+                    yield Issue(f"considerations.{name}.{part}", "holds no real answer; write what was found")
+        for i, child in enumerate(self.other_children):
+            if _looks_like_a_full_name(child.reference):
+                yield Issue(
+                    f"other_children[{i}].reference",
+                    "looks like a full name; other children stay anonymous here (e.g. 'Elev A')",
+                    "warning",
                 )

@@ -10,9 +10,9 @@ import datetime as dt
 import re
 from collections.abc import Iterator
 from enum import Enum
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, computed_field
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, computed_field, model_validator
 from pydantic_core import PydanticCustomError
 
 from ..dates import add_working_days
@@ -80,6 +80,8 @@ OptEmail = Annotated[Email | None, BeforeValidator(_blank_to_none)]
 
 
 _LABELS: dict[type, dict[str, dict[str, str]]] = {}
+_PHRASES: dict[type, dict[str, dict[str, str]]] = {}
+_HINTS: dict[type, dict[str, dict[str, str]]] = {}
 
 
 class Choice(str, Enum):
@@ -88,16 +90,37 @@ class Choice(str, Enum):
     def label(self, lang: str) -> str:
         return _LABELS[type(self)][self.value][lang]
 
+    def phrase(self, lang: str) -> str:
+        """The words that fit inside a sentence ('på telefon'), where they differ from the label."""
+        phrases = _PHRASES.get(type(self))
+        return phrases[self.value][lang] if phrases else self.label(lang)
+
+    def hint(self, lang: str) -> str:
+        """A prompt that says what belongs under this heading ('' when there is none)."""
+        hints = _HINTS.get(type(self))
+        return hints[self.value][lang] if hints else ""
+
     def __str__(self) -> str:
         return self.value
 
 
-def labelled(cls: type[Choice], labels: dict[str, dict[str, str]]) -> None:
-    """Register the per-language labels of a Choice enum; every member needs one."""
-    missing = {m.value for m in cls} - labels.keys()
-    if missing:
-        raise RuntimeError(f"{cls.__name__}: labels missing for {sorted(missing)}")
+def labelled(
+    cls: type[Choice],
+    labels: dict[str, dict[str, str]],
+    phrases: dict[str, dict[str, str]] | None = None,
+    hints: dict[str, dict[str, str]] | None = None,
+) -> None:
+    """Register the per-language labels (and in-sentence phrases, and prompts) of a Choice enum;
+    every member needs one in each table given."""
+    for table in (labels, phrases or labels, hints or labels):
+        missing = {m.value for m in cls} - table.keys()
+        if missing:
+            raise RuntimeError(f"{cls.__name__}: labels missing for {sorted(missing)}")
     _LABELS[cls] = labels
+    if phrases:
+        _PHRASES[cls] = phrases
+    if hints:
+        _HINTS[cls] = hints
 
 
 class Record(BaseModel):
@@ -111,20 +134,66 @@ class Record(BaseModel):
     )
 
 
+class ClosingPeriod(Record):
+    """Days the school is closed (a holiday), which the law's count of working days ignores."""
+
+    first: Date = Field(description="The first closed day, YYYY-MM-DD.")
+    last: Date = Field(description="The last closed day, YYYY-MM-DD.")
+    name: OptLine = Field(None, description="E.g. 'sommerferie', 'juleferie'.")
+
+    @model_validator(mode="after")
+    def _ordered(self) -> ClosingPeriod:
+        if self.last < self.first:
+            raise PydanticCustomError("period_order", "the last day cannot come before the first")
+        return self
+
+
 class School(Record):
     name: Line = Field(description="The school's name as it appears in the letterhead.")
+    kind: Literal["public", "independent"] = Field(
+        "public",
+        description="public: a municipal school (folkeskole, kommunal skule); independent: a free or private school. "
+        "The complaint route depends on it.",
+    )
     address: OptText = Field(None, description="Postal address, one line per address line.")
     phone: OptLine = Field(None, description="The school's telephone number.")
     email: OptEmail = Field(None, description="The school's e-mail address.")
     web: OptLine = Field(None, description="The school's web address.")
     municipality: OptLine = Field(None, description="Municipality (kommune) that owns the school.")
     org_number: OptLine = Field(None, description="Organisation number (NO) or CVR/institution number (DK).")
+    complaints_to: OptText = Field(
+        None,
+        description="Where a family's complaint goes first, with its address: DK the municipality (folkeskole) or "
+        "the school's board (free and private schools).",
+    )
+    statsforvalter: OptText = Field(
+        None, description="NO: the Statsforvalter's office for the school's county, with how to reach it."
+    )
+    national_complaints: OptText = Field(
+        None, description="DK: how to reach the national complaint function for bullying cases."
+    )
+    help_lines: list[Line] = Field(
+        default_factory=list, description="Help lines the documents give families, e.g. 'Børnetelefonen: 116 111'."
+    )
+    closing_days: list[ClosingPeriod] = Field(
+        default_factory=list,
+        description="The school's closing days (holidays). Danish deadlines say how the school handles them.",
+    )
 
 
 class Pupil(Record):
     name: Line = Field(description="The pupil's full name.")
     group: Line = Field(description="Class or group, e.g. '6B'.")
     date_of_birth: Date | None = Field(None, description="Date of birth, YYYY-MM-DD.")
+    first_name: OptLine = Field(
+        None, description="What the letters call the pupil after the first mention; default: the first word of name."
+    )
+
+    @model_validator(mode="after")
+    def _default_first_name(self) -> Pupil:
+        if self.first_name is None:
+            self.first_name = self.name.split()[0]
+        return self
 
 
 class Staff(Record):
@@ -165,6 +234,16 @@ labelled(
             "da": "digital formular eller besked",
         },
         "other": {"nb": "annen kanal", "nn": "anna kanal", "da": "anden kanal"},
+    },
+    # How the concern reached the school, as it reads in "Dere meldte fra …" / "I kontaktede os …".
+    {
+        "phone": {"nb": "på telefon", "nn": "på telefon", "da": "telefonisk"},
+        "email": {"nb": "på e-post", "nn": "på e-post", "da": "på e-mail"},
+        "in_person": {"nb": "da dere kom til skolen", "nn": "då de kom til skulen", "da": "ved personligt fremmøde"},
+        "meeting": {"nb": "på et møte", "nn": "på eit møte", "da": "på et møde"},
+        "letter": {"nb": "i et brev", "nn": "i eit brev", "da": "med et brev"},
+        "digital": {"nb": "i en digital melding", "nn": "i ei digital melding", "da": "med en digital besked"},
+        "other": {"nb": "", "nn": "", "da": ""},
     },
 )
 
@@ -266,8 +345,27 @@ class Document(Record):
         return language(self.lang).country
 
 
-DK_PLAN_WORKING_DAYS = 10
-"""Denmark: the handleplan is due 10 working days after the school first knew."""
+_PLACEHOLDERS = frozenset({
+    "tbd", "todo", "xxx", "xx", "x", "fyll inn", "fyll ut", "fylles ut", "fyllast ut", "skriv her", "skriv inn",
+    "udfyld", "udfyldes", "skriv", "lorem ipsum", "placeholder", "tekst", "text",
+})
+
+
+def is_placeholder(text: str | None) -> bool:
+    """Text that says nothing: only punctuation, or a placeholder word left from a form."""
+    if text is None:
+        return False
+    if not any(ch.isalpha() for ch in text):
+        return True
+    words = " ".join("".join(ch if ch.isalnum() or ch.isspace() else " " for ch in text.casefold()).split())
+    return words in _PLACEHOLDERS or words.startswith("lorem ipsum")
+
+
+def plan_working_days() -> int:
+    """Denmark: the working days the school has for the handleplan (undervisningsmiljøloven § 1 c)."""
+    from ..law import table
+
+    return table("DK").value("plan_working_days")
 
 
 class CaseDocument(Document):
@@ -277,9 +375,65 @@ class CaseDocument(Document):
 
     def rules(self) -> Iterator[Issue]:
         yield from self.case.rules()
+        if self.document_date < self.case.concern.received_date:
+            yield Issue("document_date", "the document cannot be dated before the concern was received")
+        closing = self._closing_in_plan_period()
+        if closing:
+            names = ", ".join(p.name or f"{p.first.isoformat()}–{p.last.isoformat()}" for p in closing)
+            yield Issue(
+                "school.closing_days",
+                f"the {plan_working_days()} working days for the handleplan run through the school's closing days "
+                f"({names}); the plan is still due by the deadline as far as possible, and the document says so",
+                "warning",
+            )
 
     def _plan_deadline(self) -> dt.date | None:
-        """Danish cases: the last day for the handleplan, which the plan and the receipt print."""
+        """Danish cases: the last day for the handleplan as the law counts (weekends and public
+        holidays do not count; school holidays do)."""
         if self.country != "DK":
             return None
-        return add_working_days(self.case.concern.first_known_date, DK_PLAN_WORKING_DAYS, "DK")
+        return add_working_days(self.case.concern.first_known_date, plan_working_days(), "DK")
+
+    def _closing_in_plan_period(self) -> list[ClosingPeriod]:
+        """The school's closing periods that overlap the days counted towards the Danish deadline."""
+        deadline = self._plan_deadline()
+        if deadline is None:
+            return []
+        start = self.case.concern.first_known_date
+        return [p for p in self.school.closing_days if p.first <= deadline and p.last > start]
+
+    def _plan_deadline_school_days(self) -> dt.date | None:
+        """The same count with the school's closing days left out too: the latest date the school
+        gives itself when the law's deadline falls in its holidays (see law fact school_holidays_remark)."""
+        closing = self._closing_in_plan_period()
+        if not closing:
+            return None
+        periods = [(p.first, p.last) for p in self.school.closing_days]
+        return add_working_days(self.case.concern.first_known_date, plan_working_days(), "DK", periods)
+
+
+class WithPlanDeadline(CaseDocument):
+    """The documents that print the Danish handleplan deadline: the plan and the receipt."""
+
+    @computed_field(  # type: ignore[prop-decorator]
+        description="Danish documents: the last day for the handleplan (10 working days; weekends and public "
+        "holidays do not count)."
+    )
+    @property
+    def deadline(self) -> dt.date | None:
+        return self._plan_deadline()
+
+    @computed_field(  # type: ignore[prop-decorator]
+        description="Danish documents: the school's closing periods the 10 working days run through."
+    )
+    @property
+    def deadline_closing(self) -> list[ClosingPeriod]:
+        return self._closing_in_plan_period()
+
+    @computed_field(  # type: ignore[prop-decorator]
+        description="Danish documents, when the deadline runs through the school's closing days: the latest "
+        "day, counting those days out too."
+    )
+    @property
+    def deadline_school_days(self) -> dt.date | None:
+        return self._plan_deadline_school_days()

@@ -7,11 +7,14 @@ import datetime as dt
 from collections.abc import Iterator
 from typing import Literal
 
-from pydantic import Field, computed_field
+from pydantic import Field
 
-from ..dates import working_days_between
+from ..dates import is_holiday, working_days_between
 from ..errors import Issue
-from .common import CaseDocument, Choice, DateTime, Line, OptText, Record, Staff, labelled
+from .common import Choice, DateTime, Line, OptText, Record, Staff, WithPlanDeadline, labelled
+
+MEETING_HOURS = (dt.time(7, 30), dt.time(18, 0))  # when a meeting with a family is plausible
+MEETING_WITHIN_DAYS = 21  # a start-up meeting weeks away is no start-up meeting
 
 
 class Setting(Choice):
@@ -82,7 +85,7 @@ class Meeting(Record):
     )
 
 
-class ConcernReceipt(CaseDocument):
+class ConcernReceipt(WithPlanDeadline):
     type: Literal["concern_receipt"] = "concern_receipt"
     setting: Setting = Field(
         Setting.SCHOOL, description="Where the concern is about: class, school, after_school, way_to_school, online."
@@ -103,12 +106,21 @@ class ConcernReceipt(CaseDocument):
     signatory: Staff = Field(description="Who signs: rector, department head or school leader.")
     message: OptText = Field(None, description="Anything else the school wants to say, in its own words.")
 
-    @computed_field(  # type: ignore[prop-decorator]
-        description="Danish letters: the last day for the handleplan (10 working days)."
-    )
-    @property
-    def deadline(self) -> dt.date | None:
-        return self._plan_deadline()
+    def _meeting_rules(self, start: dt.datetime) -> Iterator[Issue]:
+        day = start.date()
+        if day < self.case.concern.received_date:
+            yield Issue("meeting.start", "the meeting cannot be before the concern was received")
+        elif day < self.document_date:
+            yield Issue("meeting.start", "the meeting is before the letter's date", "warning")
+        if day.weekday() >= 5 or is_holiday(day, self.country):
+            yield Issue("meeting.start", "the meeting falls on a weekend or a public holiday", "warning")
+        if not MEETING_HOURS[0] <= start.time() <= MEETING_HOURS[1]:
+            first, last = (t.strftime("%H:%M") for t in MEETING_HOURS)
+            yield Issue("meeting.start", f"the meeting is outside school hours ({first}–{last})", "warning")
+        if day > self.document_date + dt.timedelta(days=MEETING_WITHIN_DAYS):
+            yield Issue(
+                "meeting.start", f"the meeting is more than {MEETING_WITHIN_DAYS} days after the letter", "warning"
+            )
 
     def rules(self) -> Iterator[Issue]:
         yield from super().rules()
@@ -116,12 +128,10 @@ class ConcernReceipt(CaseDocument):
         country = self.country
         if self.case.pupil.date_of_birth is None:
             yield Issue("case.pupil.date_of_birth", "the receipt names the pupil by name and date of birth; add it")
-        if self.document_date < received:
-            yield Issue("document_date", "the receipt cannot be dated before the concern was received")
-        elif working_days_between(received, self.document_date, country) > 1:
+        if working_days_between(received, self.document_date, country) > 1:
             yield Issue("document_date", "the receipt should go out the day the concern arrives", "warning")
-        if self.meeting is not None and self.meeting.start.date() < received:
-            yield Issue("meeting.start", "the meeting cannot be before the concern was received")
+        if self.meeting is not None:
+            yield from self._meeting_rules(self.meeting.start)
         if self.meeting is None and country == "NO":
             yield Issue("meeting", "the receipt normally invites the family to a start-up meeting", "warning")
         if country == "DK" and not self.temporary_measures:

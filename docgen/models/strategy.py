@@ -97,6 +97,14 @@ class AnnualItem(Record):
     responsible: OptLine = Field(None, description="Who is responsible.")
 
 
+class SocialMediaPolicy(Record):
+    harassment: OptText = Field(None, description="What counts as digital harassment or a violation.")
+    evidence: OptText = Field(None, description="How to secure evidence: screenshots, links, dates.")
+    platforms: OptText = Field(None, description="How to report content to the platform and get it removed.")
+    follow_up: OptText = Field(None, description="How the school follows up with those involved.")
+    adopted: Date | None = Field(None, description="When the policy was adopted (printed as month and year).")
+
+
 class Strategy(Document):
     type: Literal["strategy"] = "strategy"
     purpose: Text = Field(description="Why the school has the strategy.")
@@ -120,6 +128,23 @@ class Strategy(Document):
     keeping_alive: OptText = Field(None, description="How the strategy is kept visible and evaluated.")
     non_compliance: OptText = Field(None, description="What happens if the strategy is not followed.")
     parent_collaboration: OptText = Field(None, description="How the school and the parents work together.")
+    values_rules: OptText = Field(
+        None,
+        description="DK: how the strategy ties to the school's værdiregelsæt, and where it (and a version for "
+        "children) can be read.",
+    )
+    anchoring: OptText = Field(
+        None, description="How the strategy is anchored: staff reviews, team time, handover between school and SFO."
+    )
+    informing_parents: OptText = Field(
+        None, description="How the other parents of a class are informed when bullying is handled there."
+    )
+    parent_advice: list[Line] = Field(
+        default_factory=list, description="Advice to parents, e.g. keep screenshots and a log of what happens."
+    )
+    social_media_policy: SocialMediaPolicy | None = Field(
+        None, description="The social-media policy's own parts beside the conduct by role (social_media)."
+    )
     social_media: RoleActions = Field(
         default_factory=RoleActions, description="Optional social-media conduct policy, by role."
     )
