@@ -285,8 +285,8 @@ class Concern(Record):
     rector_informed_date: Date | None = Field(
         None,
         description=(
-            "The day the rector (head teacher) was told. In Norway the case may go to the "
-            "Statsforvalter five working days after this."
+            "The day the case was taken up with the rector (head teacher). In Norway the family may take the "
+            "case to the Statsforvalter when a week has passed since then."
         ),
     )
     summary: OptText = Field(None, description="What the concern is about, in a few sentences.")
