@@ -11,6 +11,7 @@ from pydantic import ValidationError
 
 from .doctypes import DOCTYPES, doctype
 from .errors import InputError, Issue
+from .languages import LANGUAGES
 from .messages import format_path, json_problem, message
 from .models.common import Document
 
@@ -27,6 +28,7 @@ class Report:
     errors: list[Issue] = field(default_factory=list)
     warnings: list[Issue] = field(default_factory=list)
     document: Document | None = None
+    lang: str | None = None  # the reader's language when known (the record's, else the profile's): for messages
 
     @property
     def ok(self) -> bool:
@@ -110,21 +112,26 @@ def validate(
             data = profile.apply(data)
         data["type"] = resolve_type(data, type)
         model = doctype(data["type"]).model
+    own = data.get("lang")
+    reader = own if isinstance(own, str) and own in LANGUAGES else (profile.language if profile else None)
     if lang is not None:
-        own = data.get("lang")
         if own not in (None, lang) and not translate:
-            return Report(errors=[Issue("lang", _mixed_language(own, lang))])
-        data["lang"] = lang
+            return Report(errors=[Issue("lang", _mixed_language(own, lang))], lang=reader)
+        data["lang"] = reader = lang
     if archive_copy:
         if "archive_copy" not in model.model_fields:
-            return Report(errors=[Issue("archive_copy", f"only best_interest has an archive copy, not {data['type']}")])
+            kind = data["type"]
+            return Report(errors=[Issue("archive_copy", f"only best_interest has an archive copy, not {kind}")],
+                          lang=reader)
         data["archive_copy"] = True
     try:
         document = model.model_validate(data)
     except ValidationError as exc:
-        return Report(errors=[Issue(format_path(tuple(e["loc"])), message(e, model)) for e in exc.errors()])
+        errors = [Issue(format_path(tuple(e["loc"])), message(e, model)) for e in exc.errors()]
+        return Report(errors=errors, lang=reader)
     if document.lang not in doctype(document.type).languages:
-        return Report(errors=[Issue("lang", f"'{document.type}' is not available in '{document.lang}'")])
+        return Report(errors=[Issue("lang", f"'{document.type}' is not available in '{document.lang}'")],
+                      lang=document.lang)
     issues = list(document.rules())
     if profile is not None:
         issues += profile.check_custom(document.custom)
@@ -134,12 +141,11 @@ def validate(
         errors=[i for i in issues if i.severity == "error"],
         warnings=[i for i in issues if i.severity == "warning"],
         document=document,
+        lang=document.lang,
     )
 
 
 def _mixed_language(own: object, asked: str) -> str:
-    from .languages import LANGUAGES
-
     if own not in LANGUAGES:
         return f"the record's language is not one of {', '.join(LANGUAGES)}"
     same_country = LANGUAGES[str(own)].country == LANGUAGES[asked].country

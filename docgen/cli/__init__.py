@@ -40,7 +40,9 @@ class DocgenGroup(click.Group):
         except DocgenError as exc:
             if ctx.meta.get("docgen.debug"):
                 raise
-            _fail(str(exc))
+            from ..i18n import translate_lines
+
+            _fail(translate_lines(str(exc), ctx.meta.get("docgen.lang")))
         except (click.exceptions.Exit, click.ClickException, click.Abort):
             raise
         except KeyboardInterrupt:
@@ -114,9 +116,17 @@ def pdf_timeout_option(fn: F) -> F:
                         help="Seconds LibreOffice may take per document before it is stopped.")(fn)
 
 
-def _print_issues(source: str, issues: list[Issue]) -> None:
+def speak(lang: str | None) -> None:
+    """Say messages from here on in `lang` (the record's or the school profile's language)."""
+    if lang:
+        click.get_current_context().meta["docgen.lang"] = lang
+
+
+def _print_issues(source: str, issues: list[Issue], lang: str | None = None) -> None:
+    from ..i18n import translate_issue
+
     for issue in issues:
-        click.echo(f"docgen: {issue.severity}: {source}: {issue}", err=True)
+        click.echo(f"docgen: {issue.severity}: {source}: {translate_issue(str(issue), lang)}", err=True)
 
 
 def _read(path: str) -> tuple[bytes, str]:

@@ -22,6 +22,7 @@ from . import (
     cli,
     pdf_timeout_option,
     profile_option,
+    speak,
     templates_option,
     translate_option,
 )
@@ -89,8 +90,11 @@ def render(
     options = Options(type=type_name, lang=lang, profile=profile_path, templates=templates_dir, template=template,
                       format=fmt, archive_copy=archive_copy, translate=translate, pdf_timeout=pdf_timeout)
     data, source = _read(input_path)
-    result = Pipeline(options).render(data, source)
-    _print_issues(source, result.report.warnings)  # errors come once, in the RecordError below
+    pipeline = Pipeline(options)
+    speak(lang or (pipeline.profile.language if pipeline.profile else None))
+    result = pipeline.render(data, source)
+    speak(result.report.lang)
+    _print_issues(source, result.report.warnings, result.report.lang)  # errors come once, in the RecordError
     if result.content is None:
         raise RecordError(result.report.issues, source)
     if output == "-":
@@ -240,7 +244,7 @@ def validate(inputs: tuple[str, ...], type_name: str | None, lang: str | None, a
             click.echo(f"docgen: error: {exc}", err=True)
             failed = True
             continue
-        _print_issues(source, [*report.warnings, *report.errors])
+        _print_issues(source, [*report.warnings, *report.errors], report.lang)
         failed |= not report.ok
         if report.ok:
             count = len(report.warnings)

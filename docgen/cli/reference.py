@@ -94,6 +94,7 @@ def fields(type_name: str, lang: str | None, profile_path: Path | None) -> None:
     from ..doctypes import doctype
     from ..engine.environment import FILTERS_HELP
     from ..fields import context_shape, rows
+    from ..i18n import translate
     from ..profile import load_profile
 
     info = doctype(type_name)
@@ -102,7 +103,7 @@ def fields(type_name: str, lang: str | None, profile_path: Path | None) -> None:
     click.echo(f"Fields of {info.name} ({', '.join(info.titles[lang] for lang in info.languages)}):\n")
     lang = lang or (profile.language if profile else None)
     for path, kind, description in rows(context_shape(info.name, custom, lang)):
-        click.echo(f"  {path:44} {kind:28} {description}")
+        click.echo(f"  {path:44} {kind:28} {translate(description, lang)}")
     click.echo("\nFilters:\n")
     for name, example in FILTERS_HELP.items():
         click.echo(f"  {name:44} {example}")

@@ -80,14 +80,17 @@ def templates_check(files: tuple[Path, ...], type_name: str | None, lang: str | 
     the type's example record. Exit 1 if anything is wrong.
     """
     from ..check import check_template
+    from ..i18n import translate_issue
     from ..profile import load_profile
 
     profile = load_profile(profile_path)
     failed = False
     for path in files:
         problems = check_template(path, type_name, lang, profile)
+        reader = lang or (path.parent.name if path.parent.name in LANGS else None) or (
+            profile.language if profile else None)
         for problem in problems:
-            click.echo(f"docgen: {problem.severity}: {path}: {problem}", err=True)
+            click.echo(f"docgen: {problem.severity}: {path}: {translate_issue(str(problem), reader)}", err=True)
         if any(p.severity == "error" for p in problems):
             failed = True
         else:

@@ -1,0 +1,85 @@
+"""Messages in the school's language.
+
+Messages are written in English where they are made (validation rules, parser
+errors, field descriptions) and translated where they are shown, when the
+reader's language is known: the record's `lang`, else the school profile's.
+A catalog per language (docgen/locale/<lang>.json) maps each English message
+to its translation; `{name}` marks a part that varies (a number, a field
+name), which the translation places where its grammar wants it. A message
+with no entry is shown in English, so a missing translation never hides a
+problem.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from functools import lru_cache
+from importlib.resources import files
+
+_FIELD = re.compile(r"\{([a-z_]+)\}")
+
+
+def _pattern(key: str) -> re.Pattern[str]:
+    """'more than {n} weeks after {n}' -> a regex with one named group per name (repeats must agree)."""
+    out, seen, last = [], set(), 0
+    for m in _FIELD.finditer(key):
+        out.append(re.escape(key[last : m.start()]))
+        name = m.group(1)
+        out.append(f"(?P={name})" if name in seen else f"(?P<{name}>.+?)")
+        seen.add(name)
+        last = m.end()
+    out.append(re.escape(key[last:]))
+    return re.compile("".join(out), re.S)
+
+
+@lru_cache(maxsize=4)
+def _catalog(lang: str) -> tuple[dict[str, str], list[tuple[re.Pattern[str], str]]]:
+    try:
+        raw: dict[str, str] = json.loads(files(__package__).joinpath("locale", f"{lang}.json").read_text("utf-8"))
+    except FileNotFoundError:
+        return {}, []
+    exact = {key: value for key, value in raw.items() if "{" not in key}
+    patterns = [(_pattern(key), value) for key, value in raw.items() if _FIELD.search(key)]
+    # Longest first, so a specific message wins over a general one that also matches.
+    patterns.sort(key=lambda item: -len(item[0].pattern))
+    return exact, patterns
+
+
+def translate(text: str, lang: str | None) -> str:
+    """`text` in `lang` when the catalog knows it, else unchanged."""
+    if not lang or lang == "en":
+        return text
+    exact, patterns = _catalog(lang)
+    found = exact.get(text)
+    if found is not None:
+        return found
+    for pattern, translation in patterns:
+        m = pattern.fullmatch(text)
+        if m:
+            return _fill(translation, m.groupdict())
+    return text
+
+
+def _fill(translation: str, values: dict[str, str]) -> str:
+    return _FIELD.sub(lambda f: values.get(f.group(1), f.group(0)), translation)
+
+
+def translate_lines(text: str, lang: str | None) -> str:
+    """A message of several lines ("head:\\n  path: message"), each part translated on its own."""
+    lines = []
+    for line in text.split("\n"):
+        indent = line[: len(line) - len(line.lstrip())]
+        lines.append(indent + translate_issue(line.strip(), lang))
+    return "\n".join(lines)
+
+
+def translate_issue(text: str, lang: str | None) -> str:
+    """'path: message' with only the message translated; the field path stays as the record has it."""
+    whole = translate(text, lang)
+    if whole != text or ": " not in text:
+        return whole
+    head, _, message = text.partition(": ")
+    if " " in head.strip():  # not a field path or a file name: translate as a whole or not at all
+        return whole
+    return f"{head}: {translate_issue(message, lang)}"
