@@ -39,7 +39,7 @@ def _catalog(lang: str) -> tuple[dict[str, str], list[tuple[re.Pattern[str], str
         raw: dict[str, str] = json.loads(files(__package__).joinpath("locale", f"{lang}.json").read_text("utf-8"))
     except FileNotFoundError:
         return {}, []
-    exact = {key: value for key, value in raw.items() if "{" not in key}
+    exact = {key: value for key, value in raw.items() if not _FIELD.search(key)}
     patterns = [(_pattern(key), value) for key, value in raw.items() if _FIELD.search(key)]
     # Longest first, so a specific message wins over a general one that also matches.
     patterns.sort(key=lambda item: -len(item[0].pattern))
@@ -47,7 +47,11 @@ def _catalog(lang: str) -> tuple[dict[str, str], list[tuple[re.Pattern[str], str
 
 
 def translate(text: str, lang: str | None) -> str:
-    """`text` in `lang` when the catalog knows it, else unchanged."""
+    """`text` in `lang` (or the language $DOCGEN_MESSAGES chooses) when the catalog knows it,
+    else unchanged."""
+    from .settings import messages_language
+
+    lang = messages_language() or lang
     if not lang or lang == "en":
         return text
     exact, patterns = _catalog(lang)
@@ -75,11 +79,21 @@ def translate_lines(text: str, lang: str | None) -> str:
 
 
 def translate_issue(text: str, lang: str | None) -> str:
-    """'path: message' with only the message translated; the field path stays as the record has it."""
+    """'where: message' with the message translated: `where` is a field path (kept as the record
+    has it), a file name, or a place in a template whose fixed words are translated."""
     whole = translate(text, lang)
-    if whole != text or ": " not in text:
+    if whole != text:
         return whole
-    head, _, message = text.partition(": ")
-    if " " in head.strip():  # not a field path or a file name: translate as a whole or not at all
-        return whole
-    return f"{head}: {translate_issue(message, lang)}"
+    start = 0
+    while (i := text.find(": ", start)) != -1:
+        head, tail = text[:i], text[i + 2 :]
+        said = translate_issue(tail, lang)
+        if said != tail:
+            return f"{_where(head, lang)}: {said}"
+        start = i + 2
+    return text
+
+
+def _where(head: str, lang: str | None) -> str:
+    """'plan.docx, the document body, near "…"': the parts the catalog knows, translated."""
+    return ", ".join(translate(part, lang) for part in head.split(", "))

@@ -5,6 +5,7 @@
     DOCGEN_CACHE_DIR   where compiled templates are kept; empty turns the cache off
     DOCGEN_SOFFICE     LibreOffice's soffice program, when it is not on PATH
     DOCGEN_API_TOKEN   the bearer token the HTTP service requires
+    DOCGEN_MESSAGES    the language of messages (nb, nn, da, or en for English), whatever the record's
 
 The HTTP service's worker processes get their options through the
 environment too (DOCGEN_SERVE_*), written by `export_service` below.
@@ -21,6 +22,7 @@ TEMPLATES = "DOCGEN_TEMPLATES"
 CACHE_DIR = "DOCGEN_CACHE_DIR"
 SOFFICE = "DOCGEN_SOFFICE"
 API_TOKEN = "DOCGEN_API_TOKEN"
+MESSAGES = "DOCGEN_MESSAGES"
 _SERVE_TEMPLATES = "DOCGEN_SERVE_TEMPLATES"
 _SERVE_MAX_BODY = "DOCGEN_SERVE_MAX_BODY"
 
@@ -51,6 +53,11 @@ def cache_dir() -> Path | None:
     from platformdirs import user_cache_path
 
     return user_cache_path("docgen")
+
+
+def messages_language() -> str | None:
+    """The language every message is shown in, when the user chose one ('en': untranslated)."""
+    return os.environ.get(MESSAGES) or None
 
 
 def soffice() -> str | None:

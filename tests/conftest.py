@@ -30,6 +30,9 @@ ROOT = Path(__file__).resolve().parent.parent
 # the CLI both read $DOCGEN_PROFILE and the user's config folder.
 os.environ.setdefault("DOCGEN_CACHE_DIR", tempfile.mkdtemp(prefix="docgen-test-cache-"))
 os.environ["XDG_CONFIG_HOME"] = tempfile.mkdtemp(prefix="docgen-test-config-")
+# Messages in English, whatever the record's language: most tests read them. tests/test_i18n.py
+# lifts this to test the translations.
+os.environ["DOCGEN_MESSAGES"] = "en"
 EXAMPLES = sorted((ROOT / "examples").glob("*.json"))
 
 

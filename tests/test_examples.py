@@ -17,7 +17,7 @@ from conftest import EXAMPLES, ROOT, all_text, default_language, open_docx, part
 MARKINGS = {
     "nb": "Unntatt offentlighet, jf. offentleglova § 13 og forvaltningsloven § 13",
     "nn": "offentleglova § 13",
-    "da": "Fortroligt",
+    "da": "Indeholder personoplysninger om en elev – må ikke videregives til uvedkommende.",
 }
 
 

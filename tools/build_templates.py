@@ -36,7 +36,8 @@ Then blocks separated by blank lines:
 Each .docx carries a version stamp (a hash of its source) in docProps/custom.xml.
 
 Inline: **bold**, *italic*. `{PAGE}` and `{NUMPAGES}` become page-number fields,
-`{TAB}` a tab (header and footer have a right-aligned tab stop).
+`{TAB}` a tab (header and footer have a right-aligned tab stop), `{BR}` a line break
+(two lines in one table cell).
 Table rows may hold docxtpl's `{%tr ... %}` tags.
 """
 
@@ -101,7 +102,7 @@ def parse(text: str) -> Source:
 
 # ---------------------------------------------------------------- inline text
 
-_INLINE = re.compile(r"(\{\{.*?\}\}|\{%.*?%\}|\{#.*?#\}|\{PAGE\}|\{NUMPAGES\}|\{TAB\}|\*\*|\*)")
+_INLINE = re.compile(r"(\{\{.*?\}\}|\{%.*?%\}|\{#.*?#\}|\{PAGE\}|\{NUMPAGES\}|\{TAB\}|\{BR\}|\*\*|\*)")
 
 
 def runs(text: str) -> str:
@@ -117,6 +118,8 @@ def runs(text: str) -> str:
             italic = not italic
         elif token == "{TAB}":
             out.append(f"<w:r>{_rpr(bold, italic)}<w:tab/></w:r>")
+        elif token == "{BR}":
+            out.append("<w:r><w:br/></w:r>")
         elif token in ("{PAGE}", "{NUMPAGES}"):
             name = token.strip("{}")
             out.append(

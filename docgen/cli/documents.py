@@ -232,16 +232,18 @@ def validate(inputs: tuple[str, ...], type_name: str | None, lang: str | None, a
     """
     from ..api import Options, Pipeline
     from ..errors import DocgenError
+    from ..i18n import translate_lines
 
     pipeline = Pipeline(Options(type=type_name, lang=lang, profile=profile_path, archive_copy=archive_copy,
                                 translate=translate))
+    reader = lang or (pipeline.profile.language if pipeline.profile else None)
     failed = False
     for path in inputs:
         try:
             data, source = _read(path)
             report = pipeline.validate(data, source)
         except DocgenError as exc:
-            click.echo(f"docgen: error: {exc}", err=True)
+            click.echo(f"docgen: error: {translate_lines(str(exc), reader)}", err=True)
             failed = True
             continue
         _print_issues(source, [*report.warnings, *report.errors], report.lang)

@@ -173,11 +173,13 @@ class School(Record):
         None, description="DK: how to reach the national complaint function for bullying cases."
     )
     help_lines: list[Line] = Field(
-        default_factory=list, description="Help lines the documents give families, e.g. 'Børnetelefonen: 116 111'."
+        default_factory=list,
+        description="Help lines the documents give families, with the numbers as the school has checked them.",
     )
     closing_days: list[ClosingPeriod] = Field(
         default_factory=list,
-        description="The school's closing days (holidays). Danish deadlines say how the school handles them.",
+        description="The school's closing days (holidays): Danish documents say how the school handles a "
+        "handleplan deadline that falls in them.",
     )
 
 

@@ -1,7 +1,7 @@
 """School-wide strategy: DK antimobbestrategi (undervisningsmiljøloven § 1 b); NO plan for et trygt og godt skolemiljø.
 
 Not about one pupil, so it has no `case`. Approved by the school board (DK)
-or presented to the school's councils (NO), revised yearly.
+or presented to the school's councils (NO), and revised as needed.
 """
 
 from __future__ import annotations
@@ -77,7 +77,7 @@ class Phase(Record):
     actions: Text = Field(description="What is done in this step.")
     responsible: Line = Field(description="Who is responsible.")
     documentation: OptLine = Field(None, description="What is written down, and where.")
-    deadline: OptLine = Field(None, description="When it must be done, e.g. 'samme dag', 'innen 10 arbejdsdage'.")
+    deadline: OptLine = Field(None, description="When it must be done, e.g. 'samme dag'.")
 
 
 class Resource(Record):
@@ -179,5 +179,6 @@ class Strategy(Document):
             yield Issue("procedure", "a Norwegian plan describes the handling routine in phases", "warning")
         if self.document_date > self.revised + dt.timedelta(days=400):
             yield Issue(
-                "revised", "more than a year since the last revision; the strategy is revised yearly", "warning"
+                "revised", "more than a year since the last revision; check whether the strategy needs revising",
+                "warning",
             )
