@@ -387,3 +387,24 @@ def test_no_word_of_the_other_written_standard(type_name: str, lang: str) -> Non
     for record in variants(type_name, lang):
         found = words(all_text(render(record))) & forbidden
         assert not found, f"{type_name}.{lang}: {sorted(found)}"
+
+
+# Danish words no Norwegian document uses (the Danish documents are checked the other way round in
+# tests/test_content_dk.py).
+DANISH_ONLY = (
+    "af", "efter", "hvad", "nogen", "noget", "jer", "jeres", "forældre", "forældrene", "skolelederen",
+    "handleplan", "handleplanen", "mobning", "undervisningsmiljøloven", "foranstaltninger", "klasselærer",
+    "kære", "venlig", "sagsnummer", "vedrørende", "kommunalbestyrelsen", "arbejdsdage", "elevens trivsel",
+)
+
+
+@pytest.mark.parametrize("lang", LANGS)
+@pytest.mark.parametrize("type_name", TYPES)
+def test_no_danish_word_in_a_norwegian_document(type_name: str, lang: str) -> None:
+    single = {w for w in DANISH_ONLY if " " not in w}
+    phrases = [w for w in DANISH_ONLY if " " in w]
+    for record in variants(type_name, lang):
+        text = all_text(render(record)).casefold()
+        found = words(text) & single
+        found |= {p for p in phrases if p in text}
+        assert not found, f"{type_name}.{lang}: {sorted(found)}"
