@@ -85,6 +85,8 @@ def message(error: Mapping[str, Any], model: type[BaseModel]) -> str:
     if kind == "missing":
         if loc == ("lang",):
             return "is required: set \"lang\" in the record (nb, nn or da) or pass --lang"
+        if loc == ("signatory",):
+            return "is required: say who signs the letter, or give the school profile a [signature]"
         return "is required but missing"
     if kind == "extra_forbidden":
         close = difflib.get_close_matches(str(loc[-1]), _known_fields(model, loc[:-1]), n=1)

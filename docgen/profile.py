@@ -77,9 +77,13 @@ class Profile(Record):
     def logo_path(self) -> Path | None:
         return self._base / self.logo if self.logo else None
 
-    def apply(self, data: dict[str, Any]) -> dict[str, Any]:
-        """The record with the profile's defaults filled in; the record's own values win."""
+    def apply(self, data: dict[str, Any], fields: set[str] | frozenset[str] = frozenset()) -> dict[str, Any]:
+        """The record with the profile's defaults filled in; the record's own values win.
+        `fields` are the record type's fields: the profile's signature becomes a letter's
+        `signatory` when the record names none."""
         data = dict(data)
+        if self.signature is not None and "signatory" in fields and data.get("signatory") is None:
+            data["signatory"] = self.signature.model_dump(exclude_none=True)
         if self.school is not None:
             defaults = self.school.model_dump(exclude_none=True)
             own = data.get("school")

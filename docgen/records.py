@@ -108,10 +108,10 @@ def validate(
         data = record.model_dump(exclude=set(model.model_computed_fields))
     else:
         data = parse_json(record, source or "input") if isinstance(record, (str, bytes)) else dict(record)
-        if profile is not None:
-            data = profile.apply(data)
         data["type"] = resolve_type(data, type)
         model = doctype(data["type"]).model
+        if profile is not None:
+            data = profile.apply(data, set(model.model_fields))
     own = data.get("lang")
     reader = own if isinstance(own, str) and own in LANGUAGES else (profile.language if profile else None)
     if lang is not None:

@@ -137,3 +137,21 @@ def test_record_school_name_wins_over_the_profile(school: School, tmp_path: Path
     text = text_of(out)
     assert "Skole: Nordstrand skole" in text.splitlines()
     assert SCHOOL_NAME not in text
+
+
+def test_a_letter_without_signatory_is_signed_with_the_profiles_signature(tmp_path: Path) -> None:
+    from conftest import all_text, open_docx
+
+    profile = tmp_path / "school.toml"
+    profile.write_text('[signature]\nname = "Gro Vik"\ntitle = "konstituert rektor"\n', encoding="utf-8")
+    record = load_example("concern_receipt.nb.json")
+    del record["signatory"]
+    errors = docgen.validate(record).errors
+    assert [(i.path, i.message) for i in errors] == [
+        ("signatory", "is required: say who signs the letter, or give the school profile a [signature]")
+    ]
+    text = all_text(open_docx(docgen.render(record, profile=profile)))
+    assert "Gro Vik, konstituert rektor" in text
+    record["signatory"] = {"name": "Per Lund", "title": "avdelingsleder"}
+    text = all_text(open_docx(docgen.render(record, profile=profile)))
+    assert "Per Lund, avdelingsleder" in text and "Gro Vik" not in text
