@@ -208,7 +208,7 @@ def test_deadline_carries_its_weekday(rendered: dict[str, str], type_name: str) 
     else:
         assert "torsdag den 21. maj 2026" in rendered[type_name].splitlines()
     found = rendered[type_name]
-    assert "fra den dag, en medarbejder første gang hørte om problemet, her onsdag den 6. maj 2026" in found
+    assert "fra den dag, en medarbejder første gang hørte om problemet, i denne sag onsdag den 6. maj 2026" in found
     assert "Fristen er den 10. arbejdsdag efter den dag." in found
     assert "Lørdage, søndage og helligdage tæller ikke med som arbejdsdage." in found
     # No closing days in the period: the remark on school holidays is left out.
@@ -261,7 +261,7 @@ def test_receipt_addresses_two_parents_in_the_plural() -> None:
     record = example("concern_receipt")
     found = body(record)
     assert "Kære Mette Kjærsgaard og Anders Kjærsgaard" in found
-    assert "Tak, fordi I kontaktede os på e-mail fredag den 8. maj 2026." in found
+    assert "Tak, fordi I henvendte jer til os på e-mail fredag den 8. maj 2026." in found
     assert "jeres henvendelse" in found and "Hvis I vil klage" in found and "er I velkomne" in found
     for word in ("du", "dig", "din"):
         assert not re.search(rf"\b{word}\b", found, re.I), word
@@ -272,9 +272,9 @@ def test_receipt_addresses_one_parent_in_the_singular() -> None:
     record["case"]["guardians"] = record["case"]["guardians"][:1]
     found = body(record)
     assert "Kære Mette Kjærsgaard" in found.splitlines()
-    assert "Tak, fordi du kontaktede os på e-mail fredag den 8. maj 2026." in found
+    assert "Tak, fordi du henvendte dig til os på e-mail fredag den 8. maj 2026." in found
     assert "din henvendelse" in found and "Hvis du vil klage" in found and "er du velkommen" in found
-    assert "Er du uenig i" in found and "hvorfor du er utilfreds." in found
+    assert "Mener du, at skolen ikke lever op til sine pligter" in found and "hvorfor du er utilfreds." in found
     for word in ("I", "jer", "jeres"):
         assert not re.search(rf"\b{word}\b", found), word
 
@@ -285,7 +285,7 @@ def test_every_channel_reads_as_a_sentence(channel: Channel) -> None:
     record["case"]["concern"]["channel"] = channel.value
     found = text(record)
     phrase = channel.phrase("da")
-    expected = f"kontaktede os {phrase} fredag" if phrase else "kontaktede os fredag"
+    expected = f"henvendte jer til os {phrase} fredag" if phrase else "henvendte jer til os fredag"
     assert f"Tak, fordi I {expected} den 8. maj 2026." in found
     assert " via " not in found
 

@@ -230,7 +230,7 @@ labelled(
     {
         "phone": {"nb": "telefon", "nn": "telefon", "da": "telefon"},
         "email": {"nb": "e-post", "nn": "e-post", "da": "e-mail"},
-        "in_person": {"nb": "personlig oppmøte", "nn": "personleg oppmøte", "da": "personlig henvendelse"},
+        "in_person": {"nb": "personlig oppmøte", "nn": "personleg oppmøte", "da": "personligt fremmøde"},
         "meeting": {"nb": "møte", "nn": "møte", "da": "møde"},
         "letter": {"nb": "brev", "nn": "brev", "da": "brev"},
         "digital": {
@@ -246,7 +246,7 @@ labelled(
         "email": {"nb": "på e-post", "nn": "på e-post", "da": "på e-mail"},
         "in_person": {"nb": "da dere kom til skolen", "nn": "då de kom til skulen", "da": "ved personligt fremmøde"},
         "meeting": {"nb": "på et møte", "nn": "på eit møte", "da": "på et møde"},
-        "letter": {"nb": "i et brev", "nn": "i eit brev", "da": "med et brev"},
+        "letter": {"nb": "i et brev", "nn": "i eit brev", "da": "pr. brev"},
         "digital": {"nb": "i en digital melding", "nn": "i ei digital melding", "da": "med en digital besked"},
         "other": {"nb": "", "nn": "", "da": ""},
     },
