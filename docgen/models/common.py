@@ -230,7 +230,7 @@ labelled(
     {
         "phone": {"nb": "telefon", "nn": "telefon", "da": "telefon"},
         "email": {"nb": "e-post", "nn": "e-post", "da": "e-mail"},
-        "in_person": {"nb": "personlig oppmøte", "nn": "personleg oppmøte", "da": "personligt fremmøde"},
+        "in_person": {"nb": "muntlig, på skolen", "nn": "munnleg, på skulen", "da": "personligt fremmøde"},
         "meeting": {"nb": "møte", "nn": "møte", "da": "møde"},
         "letter": {"nb": "brev", "nn": "brev", "da": "brev"},
         "digital": {
@@ -244,7 +244,8 @@ labelled(
     {
         "phone": {"nb": "på telefon", "nn": "på telefon", "da": "telefonisk"},
         "email": {"nb": "på e-post", "nn": "på e-post", "da": "på e-mail"},
-        "in_person": {"nb": "da dere kom til skolen", "nn": "då de kom til skulen", "da": "ved personligt fremmøde"},
+        # nb/nn: "" — who came to the school decides the words, so the templates write them.
+        "in_person": {"nb": "", "nn": "", "da": "ved personligt fremmøde"},
         "meeting": {"nb": "på et møte", "nn": "på eit møte", "da": "på et møde"},
         "letter": {"nb": "i et brev", "nn": "i eit brev", "da": "pr. brev"},
         "digital": {"nb": "i en digital melding", "nn": "i ei digital melding", "da": "med en digital besked"},
