@@ -36,7 +36,7 @@ DOCTYPES: dict[str, DocType] = {
             "activity_plan",
             "activity_plan:ActivityPlan",
             {"nb": "Aktivitetsplan", "nn": "Aktivitetsplan", "da": "Handleplan"},
-            "Written plan of measures for a pupil who is not safe at school (NO § 12-4, DK § 1 c).",
+            "Written plan of measures for a pupil who is not safe at school (NO aktivitetsplan, DK handleplan).",
         ),
         DocType(
             "concern_receipt",
@@ -62,7 +62,7 @@ DOCTYPES: dict[str, DocType] = {
                 "nn": "Plan for eit trygt og godt skulemiljø",
                 "da": "Antimobbestrategi",
             },
-            "The school-wide anti-bullying strategy / school-environment plan (DK § 1 b).",
+            "The school-wide anti-bullying strategy / school-environment plan.",
         ),
     ]
 }
