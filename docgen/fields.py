@@ -16,7 +16,8 @@ from typing import Any
 from pydantic import BaseModel
 
 from .doctypes import doctype
-from .models.common import Choice, Staff
+from .models.base import Choice
+from .models.common import Staff
 
 
 @dataclass

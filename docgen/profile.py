@@ -36,7 +36,8 @@ from pydantic import Field, PrivateAttr, ValidationError, field_validator
 from .errors import InputError, Issue
 from .languages import LangCode
 from .messages import format_path, message
-from .models.common import Line, Record, School, Staff
+from .models.base import Line, Record
+from .models.common import School, Staff
 
 _NAME = re.compile(r"^[a-z][a-z0-9_]{0,40}$")
 MAX_LOGO_BYTES = 2 * 1024 * 1024

@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from ..law import for_language
-from ..models.common import Choice, Document
+from ..models.base import Choice
+from ..models.common import Document
 
 # What a template may always use, empty unless the school profile fills it in.
 EMPTY_SIGNATURE = {"name": None, "title": None, "email": None, "phone": None}

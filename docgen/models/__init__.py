@@ -9,7 +9,8 @@ from __future__ import annotations
 from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
-from .common import Case, CaseDocument, Channel, Choice, Concern, Document, Guardian, Pupil, Reporter, School, Staff
+from .base import Choice
+from .common import Case, CaseDocument, Channel, Concern, Document, Guardian, Pupil, Reporter, School, Staff
 
 if TYPE_CHECKING:
     from .activity_plan import ActivityPlan, Investigation, Measure, MeasureLevel, TemporaryMeasure, Views

@@ -9,19 +9,8 @@ from typing import Literal
 from pydantic import Field, computed_field
 
 from ..errors import Issue
-from .common import (
-    Choice,
-    Date,
-    Line,
-    OptText,
-    Record,
-    Staff,
-    Text,
-    WithPlanDeadline,
-    is_placeholder,
-    labelled,
-    plan_working_days,
-)
+from .base import Choice, Date, Line, OptText, Record, Text, is_placeholder, labelled
+from .common import Staff, WithPlanDeadline, plan_working_days
 
 NO_EVALUATION_WEEKS = 6  # the Norwegian routine (not the law): evaluate within six weeks
 

@@ -13,7 +13,8 @@ from typing import Any, Literal
 from pydantic import Field, computed_field
 
 from ..errors import Issue
-from .common import CaseDocument, Choice, Line, OptText, Record, Staff, Text, is_placeholder, labelled
+from .base import Choice, Line, OptText, Record, Text, is_placeholder, labelled
+from .common import CaseDocument, Staff
 
 _ANONYMOUS = {"elev", "eleven", "barn", "barnet", "pupil", "child", "medelev", "medelevar", "medelever", "anden"}
 

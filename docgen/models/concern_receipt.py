@@ -11,7 +11,8 @@ from pydantic import Field
 
 from ..dates import is_holiday, working_days_between
 from ..errors import Issue
-from .common import Choice, DateTime, Line, OptText, Record, Staff, WithPlanDeadline, labelled
+from .base import Choice, DateTime, Line, OptText, Record, labelled
+from .common import Staff, WithPlanDeadline
 
 MEETING_HOURS = (dt.time(7, 30), dt.time(18, 0))  # when a meeting with a family is plausible
 MEETING_WITHIN_DAYS = 21  # a start-up meeting weeks away is no start-up meeting

@@ -13,7 +13,8 @@ from typing import Any, Literal
 from pydantic import Field, computed_field
 
 from ..errors import Issue
-from .common import Choice, Date, Document, Line, OptLine, OptText, Record, Text, labelled
+from .base import Choice, Date, Line, OptLine, OptText, Record, Text, labelled
+from .common import Document
 
 
 class Role(Choice):

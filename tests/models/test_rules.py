@@ -6,11 +6,10 @@ import copy
 from typing import Any
 
 import pytest
+from conftest import load_example
 
 import docgen
-from docgen.models.common import is_placeholder
-
-from conftest import load_example
+from docgen.models.base import is_placeholder
 
 
 def issues(record: dict[str, Any], **kw: Any) -> dict[str, list[tuple[str, str]]]:
