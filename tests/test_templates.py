@@ -72,6 +72,27 @@ def test_templates_are_real_word_documents(source) -> None:
     assert header_rows, "tables with a header row repeat it on each page"
 
 
+@pytest.mark.parametrize("source", SOURCES, ids=lambda p: f"{p.parent.name}/{p.stem}")
+def test_headings_and_tables_keep_together(source) -> None:
+    """The title is the outline's first level; a label/value table stays on one page (every row
+    but the last keeps with the next); a list table's header row keeps with the row under it."""
+    import docx
+    from docx.oxml.ns import qn
+
+    document = docx.Document(str(source.with_suffix(".docx")))
+    levels = {s.style_id: s.element.pPr.find(qn("w:outlineLvl")) for s in document.styles
+              if s.style_id in ("Title", "Heading1", "Heading2", "Heading3")}
+    assert {k: v.get(qn("w:val")) for k, v in levels.items()} == {
+        "Title": "0", "Heading1": "1", "Heading2": "2", "Heading3": "3"}
+    for table in document.tables:
+        rows = table._tbl.findall(qn("w:tr"))
+        header = rows[0].find(f"{qn('w:trPr')}/{qn('w:tblHeader')}") is not None
+        for i, row in enumerate(rows):
+            keeps = [p.find(f"{qn('w:pPr')}/{qn('w:keepNext')}") is not None for p in row.iter(qn("w:p"))]
+            expected = i == 0 if header else i < len(rows) - 1
+            assert all(k == expected for k in keeps), (source.name, i)
+
+
 # ---------------------------------------------------------------- override folder and fallback
 
 

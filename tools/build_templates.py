@@ -135,8 +135,9 @@ def _rpr(bold: bool, italic: bool) -> str:
     return f"<w:rPr>{inner}</w:rPr>" if inner else ""
 
 
-def paragraph(text: str, style: str | None = None) -> str:
-    ppr = f'<w:pPr><w:pStyle w:val="{style}"/></w:pPr>' if style else ""
+def paragraph(text: str, style: str | None = None, keep_next: bool = False) -> str:
+    inner = (f'<w:pStyle w:val="{style}"/>' if style else "") + ("<w:keepNext/>" if keep_next else "")
+    ppr = f"<w:pPr>{inner}</w:pPr>" if inner else ""
     return f"<w:p>{ppr}{runs(text)}</w:p>"
 
 
@@ -194,10 +195,13 @@ def table(block: list[str]) -> str:
     ]
     for i, row in enumerate(rows):
         row = row + [""] * (ncols - len(row))
-        # Rows never break across pages; the header row repeats on each page.
+        # Rows never break across pages; the header row repeats on each page and stays with the
+        # first row under it. A label/value table (no header row) is kept whole on one page, so
+        # a measure's details never leave one row stranded; a list table breaks between rows.
         trpr = "<w:trPr><w:cantSplit/><w:tblHeader/></w:trPr>" if header and i == 0 else "<w:trPr><w:cantSplit/></w:trPr>"
+        keep = (header and i == 0) or (not header and i < len(rows) - 1)
         cells = "".join(
-            f'<w:tc><w:tcPr><w:tcW w:w="{w}" w:type="dxa"/></w:tcPr>{paragraph(text)}</w:tc>'
+            f'<w:tc><w:tcPr><w:tcW w:w="{w}" w:type="dxa"/></w:tcPr>{paragraph(text, keep_next=keep)}</w:tc>'
             for text, w in zip(row, widths)
         )
         out.append(f"<w:tr>{trpr}{cells}</w:tr>")
@@ -238,7 +242,6 @@ def styles_xml(lang_tag: str) -> str:
         )
 
     color = f'<w:color w:val="{ACCENT}"/>'
-    border = '<w:top w:val="single" w:sz="4" w:space="0" w:color="8EA9DB"/>'
     cell_borders = "".join(
         f'<w:{side} w:val="single" w:sz="4" w:space="0" w:color="8EA9DB"/>'
         for side in ("top", "left", "bottom", "right", "insideH", "insideV")
@@ -255,28 +258,36 @@ def styles_xml(lang_tag: str) -> str:
         '<w:style w:type="paragraph" w:default="1" w:styleId="Normal"><w:name w:val="Normal"/><w:qFormat/></w:style>'
         '<w:style w:type="character" w:default="1" w:styleId="DefaultParagraphFont">'
         '<w:name w:val="Default Paragraph Font"/><w:uiPriority w:val="1"/><w:semiHidden/></w:style>'
-        + pstyle("Title", "Title", '<w:spacing w:after="240"/>', f'<w:b/><w:bCs/>{color}<w:sz w:val="40"/><w:szCs w:val="40"/>')
+        # The title is the document's first heading (outline level 1), so Word's navigation pane, PDF
+        # bookmarks and screen readers find it; the section headings sit one level below it.
+        + pstyle("Title", "Title", '<w:keepNext/><w:spacing w:after="240"/><w:outlineLvl w:val="0"/>', f'<w:b/><w:bCs/>{color}<w:sz w:val="40"/><w:szCs w:val="40"/>')
         + pstyle(
             "Heading1", "heading 1",
             f'<w:keepNext/><w:keepLines/><w:pBdr><w:bottom w:val="single" w:sz="4" w:space="1" w:color="{ACCENT}"/></w:pBdr>'
-            '<w:spacing w:before="360" w:after="120"/><w:outlineLvl w:val="0"/>',
+            '<w:spacing w:before="360" w:after="120"/><w:outlineLvl w:val="1"/>',
             f'<w:b/><w:bCs/>{color}<w:sz w:val="28"/><w:szCs w:val="28"/>',
         )
         + pstyle(
             "Heading2", "heading 2",
-            '<w:keepNext/><w:keepLines/><w:spacing w:before="240" w:after="80"/><w:outlineLvl w:val="1"/>',
+            '<w:keepNext/><w:keepLines/><w:spacing w:before="240" w:after="80"/><w:outlineLvl w:val="2"/>',
             f'<w:b/><w:bCs/>{color}<w:sz w:val="24"/><w:szCs w:val="24"/>',
         )
         + pstyle(
             "Heading3", "heading 3",
-            '<w:keepNext/><w:keepLines/><w:spacing w:before="200" w:after="60"/><w:outlineLvl w:val="2"/>',
+            '<w:keepNext/><w:keepLines/><w:spacing w:before="200" w:after="60"/><w:outlineLvl w:val="3"/>',
             "<w:b/><w:bCs/><w:i/><w:iCs/>",
         )
         + pstyle("ListBullet", "List Bullet", '<w:numPr><w:ilvl w:val="0"/><w:numId w:val="1"/></w:numPr><w:spacing w:after="60"/>')
         + pstyle(
             "Notice", "Notice",
-            f'<w:pBdr>{border.replace("top", "left")}</w:pBdr><w:shd w:val="clear" w:color="auto" w:fill="EEF2F8"/>'
-            '<w:ind w:left="113" w:right="113"/>',
+            # Borders in the fill colour give the text room inside the shaded box (padding);
+            # the children of w:pBdr keep the schema's order (top, left, bottom, right, between).
+            '<w:pBdr><w:top w:val="single" w:sz="4" w:space="4" w:color="EEF2F8"/>'
+            '<w:left w:val="single" w:sz="4" w:space="6" w:color="8EA9DB"/>'
+            '<w:bottom w:val="single" w:sz="4" w:space="4" w:color="EEF2F8"/>'
+            '<w:right w:val="single" w:sz="4" w:space="6" w:color="EEF2F8"/>'
+            '<w:between w:val="nil"/></w:pBdr><w:shd w:val="clear" w:color="auto" w:fill="EEF2F8"/>'
+            '<w:ind w:left="170" w:right="170"/>',
             '<w:sz w:val="19"/><w:szCs w:val="19"/>',
         )
         + pstyle("Spacer", "Spacer", '<w:spacing w:after="0" w:line="120" w:lineRule="exact"/>', '<w:sz w:val="8"/>')

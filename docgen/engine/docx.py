@@ -38,7 +38,8 @@ def write(template: PreparedTemplate, ctx: dict[str, Any], logo: Logo | None = N
           compresslevel: int = 6) -> bytes:
     """One document: every part rendered in the sandbox, then the package zipped."""
     if logo is not None:
-        ctx = {**ctx, "logo": logo.markup()}
+        school = ctx.get("school")
+        ctx = {**ctx, "logo": logo.markup(str(school.get("name", "")) if isinstance(school, dict) else "")}
     out: dict[str, bytes] = {}
     for name, part in template.parts.items():
         xml = run(part.template, ctx, template.name, name, part.source)

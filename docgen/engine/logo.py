@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from ..errors import InputError
 from .docx import XML_HEAD
@@ -62,8 +62,9 @@ class Logo:
     def content_type(self) -> str:
         return f"image/{self.extension}"
 
-    def markup(self) -> Markup:
-        """An inline picture that closes the text it stands in and opens it again after."""
+    def markup(self, alt: str = "") -> Markup:
+        """An inline picture that closes the text it stands in and opens it again after; `alt` is the
+        text screen readers and the tagged PDF give for it (the school's name)."""
         ratio = self.width / self.height if self.height else 1
         cy = self.HEIGHT_EMU
         cx = int(cy * ratio)
@@ -74,7 +75,7 @@ class Logo:
             "</w:t></w:r><w:r><w:drawing>"
             '<wp:inline distT="0" distB="0" distL="0" distR="0" '
             'xmlns:wp="http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing">'
-            f'<wp:extent cx="{cx}" cy="{cy}"/><wp:docPr id="1" name="Logo"/>'
+            f'<wp:extent cx="{cx}" cy="{cy}"/><wp:docPr id="1" name="Logo" descr="{escape(alt)}"/>'
             f'<wp:cNvGraphicFramePr><a:graphicFrameLocks xmlns:a="{a}" noChangeAspect="1"/></wp:cNvGraphicFramePr>'
             f'<a:graphic xmlns:a="{a}"><a:graphicData uri="http://schemas.openxmlformats.org/drawingml/2006/picture">'
             '<pic:pic xmlns:pic="http://schemas.openxmlformats.org/drawingml/2006/picture">'

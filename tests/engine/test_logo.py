@@ -84,3 +84,13 @@ def test_jpeg_size_agrees_with_python_docx(tmp_path: Path) -> None:
         ours = Logo.from_bytes(data)
         theirs = Image.from_blob(data)
         assert (ours.extension, ours.width, ours.height) == ("jpeg", theirs.px_width, theirs.px_height)
+
+
+def test_the_logo_has_the_schools_name_as_alt_text() -> None:
+    import docgen
+
+    from conftest import ROOT, load_example, part
+
+    data = docgen.render(load_example("concern_receipt.nb.json"), profile=ROOT / "examples" / "profile" / "school.toml")
+    header = part(data, "word/header1.xml")
+    assert 'descr="Lyngåsen skole"' in header
