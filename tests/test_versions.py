@@ -89,3 +89,12 @@ def test_a_copy_without_a_stamp(tmp_path: Path) -> None:
     assert checked.exit_code == 0, checked.output  # a warning, not an error
     assert "docgen: warning:" in checked.stderr and "no version stamp" in checked.stderr
     assert versions.diff(unstamped, "activity_plan", "nb")[0].startswith("No earlier built-in version is known")
+
+
+@pytest.mark.parametrize("source", sorted((ROOT / "templates").glob("*/*.md")), ids=lambda p: p.stem)
+def test_the_history_knows_every_current_version(source: Path) -> None:
+    """So that a school's copy exported today can be compared with tomorrow's built-in:
+    run `make templates` (it records each version) before committing a template change."""
+    data = source.with_suffix(".docx").read_bytes()
+    history = versions._history(source.stem, source.parent.name)
+    assert history.get(versions.stamp(data).version) == versions.paragraphs(data)
