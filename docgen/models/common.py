@@ -102,9 +102,6 @@ class Staff(Record):
 class Guardian(Record):
     name: Line = Field(description="Full name.")
     relation: OptLine = Field(None, description="Relation to the pupil, e.g. 'mor', 'far', 'verge'.")
-    address: OptText = Field(
-        None, description="Postal address, one line per address line, for the letter's address block."
-    )
     email: OptEmail = Field(None, description="E-mail address.")
     phone: OptLine = Field(None, description="Telephone number.")
 
