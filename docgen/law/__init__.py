@@ -113,5 +113,7 @@ def table(country: str) -> Table:
     )
 
 
+@lru_cache(maxsize=8)
 def for_language(lang: str) -> dict[str, LawText]:
+    """What templates see as `law`, built once per language (the sandbox lets no template change it)."""
     return table(LANGUAGES[lang].country).for_language(lang)
