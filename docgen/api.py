@@ -40,7 +40,7 @@ class Options:
     """How records become documents. The same options exist on every front end."""
 
     type: str | None = None  # the document type, for records that do not name one
-    lang: str | None = None  # overrides the record's language
+    lang: str | None = None  # for records that name none (with translate: any record)
     profile: Path | str | None = None  # the school profile; None: $DOCGEN_PROFILE or the user's profile.toml
     templates: Path | str | None = None  # a school's template folder, searched before the built-in ones
     template: Path | str | None = None  # one template file, used outright

@@ -32,7 +32,6 @@ FORMATS: dict[str, Format] = {
     )
 }
 NAMES: tuple[str, ...] = tuple(FORMATS)
-EXTENSIONS: frozenset[str] = frozenset(f.extension for f in FORMATS.values())
 
 
 def by_extension(suffix: str) -> Format | None:

@@ -151,5 +151,5 @@ def _mixed_language(own: object, asked: str) -> str:
     same_country = LANGUAGES[str(own)].country == LANGUAGES[asked].country
     what = "in the other written standard" if same_country else "for the other country"
     return (f"the record is written in '{own}'; '{asked}' would put its text under headings {what}. "
-            "Translate the record and change its \"lang\", or ask for translate (--translate) if its text "
+            "Translate the record and change its \"lang\", or give --translate if its text "
             "already is in that language")
