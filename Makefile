@@ -1,5 +1,5 @@
 # The two commands in the README:
-#   make demo   set up .venv and render every bundled example into out/
+#   make demo   set up .venv and render every bundled example into out/, with its school's profile
 #   make test   set up .venv and run the tests against the installed package
 # Both install docgen non-editably, as users get it, so a file missing from
 # the wheel fails here and not on a school's machine.
@@ -21,7 +21,11 @@ install: $(BIN)/python
 
 demo: install
 	@mkdir -p out
-	@for f in $(EXAMPLES); do $(BIN)/docgen render "$$f" -o out/ --force || exit 1; done
+	@# Each example school has its profile (logo, signature, how letters are signed).
+	@for f in $(EXAMPLES); do \
+	  case "$$f" in *.nn.json) p=fjellheim;; *.da.json) p=boegeskov;; *) p=school;; esac; \
+	  $(BIN)/docgen render "$$f" --profile examples/profile/$$p.toml -o out/ --force || exit 1; \
+	done
 	@echo "Rendered $(words $(EXAMPLES)) documents into out/"
 
 test: install lint

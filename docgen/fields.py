@@ -105,6 +105,14 @@ def context_shape(type_name: str, custom: dict[str, tuple[str, str]] | None = No
     fields["signature"] = Shape(
         "group", "Who signs, from the school profile (may be empty).", fields=model_fields(Staff)
     )
+    fields["letters"] = Shape(
+        "group",
+        "How the school's letters are signed, from the school profile's [letters] table.",
+        fields={
+            "approval_line": Shape("text", "The line printed instead of a handwritten signature (may be empty)."),
+            "logo_decorative": Shape("yes/no", "Whether the logo is marked decorative for screen readers."),
+        },
+    )
     fields["logo"] = Shape("any", "The school's logo from its profile; place {{ logo }} in the letterhead.")
     countries = [LANGUAGES[lang].country] if lang else ["NO", "DK"]
     facts = {

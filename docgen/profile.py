@@ -13,6 +13,10 @@ template folder and its own extra fields, kept once in a TOML file.
     name = "Anne Holm"
     title = "rektor"
 
+    [letters]
+    approval_line = "Dokumentet er elektronisk godkjent og har derfor ingen signatur."
+    logo_decorative = false
+
     [fields.kommunenummer]
     description = "Kommunenummeret i brevhodet"
     required = true
@@ -36,7 +40,7 @@ from pydantic import Field, PrivateAttr, ValidationError, field_validator
 from .errors import InputError, Issue
 from .languages import LangCode
 from .messages import format_path, message
-from .models.base import Line, Record
+from .models.base import Line, OptLine, Record
 from .models.common import School, Staff
 
 _NAME = re.compile(r"^[a-z][a-z0-9_]{0,40}$")
@@ -49,12 +53,28 @@ class FieldSpec(Record):
     required: bool = Field(False, description="Every record must supply it.")
 
 
+class Letters(Record):
+    """How the school's letters are signed and how their letterhead is read aloud."""
+
+    approval_line: OptLine = Field(
+        None,
+        description="Printed instead of room for a handwritten signature when the school approves letters "
+        "electronically, e.g. 'Dokumentet er elektronisk godkjent og har derfor ingen signatur.'",
+    )
+    logo_decorative: bool = Field(
+        False,
+        description="true: the logo is marked decorative, so screen readers skip it (the school's name is "
+        "printed beside it); false: the logo's alternative text is the school's name.",
+    )
+
+
 class Profile(Record):
     language: LangCode | None = Field(None, description="Language for records that do not say.")
     templates: Path | None = Field(None, description="The school's template folder, relative to the profile.")
     logo: Path | None = Field(None, description="PNG or JPEG logo for the letterhead, relative to the profile.")
     school: School | None = None
     signature: Staff | None = Field(None, description="Who signs letters by default.")
+    letters: Letters = Field(default_factory=Letters, description="How letters are signed; the logo's role.")
     fields: dict[str, FieldSpec] = Field(default_factory=dict, description="The school's own fields.")
 
     @field_validator("fields")
@@ -114,7 +134,7 @@ class Profile(Record):
         for name, spec in self.fields.items():
             if spec.kind == "date" and isinstance(values.get(name), str):
                 values[name] = dt.date.fromisoformat(values[name])  # prints as a date, takes date filters
-        extras: dict[str, Any] = {"custom": values}
+        extras: dict[str, Any] = {"custom": values, "letters": self.letters.model_dump()}
         if self.signature is not None:
             extras["signature"] = self.signature.model_dump()
         return extras

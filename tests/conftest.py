@@ -69,15 +69,29 @@ def open_docx(data: bytes) -> docx.document.Document:
 
 
 def all_text(document: docx.document.Document) -> str:
-    """Body paragraphs, every table cell, headers and footers, one per line."""
+    """Body paragraphs, every table cell, headers and footers (the first page's too), one per line."""
     lines = [p.text for p in document.paragraphs]
     for table in document.tables:
         for row in table.rows:
             lines.extend(cell.text for cell in row.cells)
     for section in document.sections:
-        lines.extend(p.text for p in section.header.paragraphs)
-        lines.extend(p.text for p in section.footer.paragraphs)
+        parts = [section.header, section.footer]
+        if section.different_first_page_header_footer:
+            parts += [section.first_page_header, section.first_page_footer]
+        for hf in parts:
+            lines.extend(p.text for p in hf.paragraphs)
+            for table in hf.tables:
+                for row in table.rows:
+                    lines.extend(cell.text for cell in row.cells)
     return "\n".join(lines)
+
+
+PROFILES = {"nb": "school.toml", "nn": "fjellheim.toml", "da": "boegeskov.toml"}
+
+
+def example_profile(lang: str) -> Path:
+    """The example school profile `make demo` renders an example of this language with."""
+    return ROOT / "examples" / "profile" / PROFILES[lang]
 
 
 def part(data: bytes, name: str) -> str:
@@ -322,7 +336,7 @@ SCHOOL_EDITS = [
     SchoolEdit(
         "da", "concern_receipt", DA_RECEIPT, "Kvittering for henvendelse om mobning", "Indtil handleplanen er klar",
         "Hos os får alle henvendelser et skriftligt svar inden for en uge.", "{{ case.pupil.group }}",
-        "Sofie Kjærsgaard, 4.b", "+45 70 00 00 00",
+        "Elev:\tSofie Kjærsgaard, 4.b", "+45 70 00 00 00",
     ),
 ]
 
@@ -335,7 +349,7 @@ BROKEN: dict[str, tuple[str, Callable[[etree._Element], None]]] = {
     "unclosed_if": ("word/document.xml",
                     lambda root: add_paragraph_after(root, "Aktivitetsplan", "{% if case.reference %}" + BROKEN_MARK)),
     "stray_space": ("word/footer1.xml",
-                    lambda root: set_run_text(root, "{{ case.pupil.name }}", "{ { case.pupil.name } }")),
+                    lambda root: set_run_text(root, "{{ school.name }}", "{ { school.name } }")),
 }
 
 

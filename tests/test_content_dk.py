@@ -162,6 +162,11 @@ def test_complaint_route_folkeskole(rendered: dict[str, str], type_name: str) ->
     assert record["school"]["complaints_to"] in found
     assert f"hvor {law('national_complaint_decision')} træffer afgørelse i sagen" in found
     assert law("complaint_first_instance_private") not in found
+    if type_name == "concern_receipt":
+        # The one-page receipt names what a complaint can be about in one sentence.
+        assert "klage over skolens antimobbestrategi og håndtering af sagen, for eksempel undersøgelsen, " \
+            "de midlertidige foranstaltninger eller handleplanen" in found
+        return
     for ground in ("ikke har en antimobbestrategi", "har vurderet, at der ikke er tale om mobning",
                    "ikke har undersøgt sagen godt nok", "ikke har sat de nødvendige midlertidige foranstaltninger",
                    "ikke har lavet en handleplan"):
@@ -208,8 +213,12 @@ def test_deadline_carries_its_weekday(rendered: dict[str, str], type_name: str) 
     else:
         assert "torsdag den 21. maj 2026" in rendered[type_name].splitlines()
     found = rendered[type_name]
-    assert "fra den dag, en medarbejder første gang hørte om problemet, i denne sag onsdag den 6. maj 2026" in found
-    assert "Fristen er den 10. arbejdsdag efter den dag." in found
+    if type_name == "concern_receipt":  # one sentence in the one-page letter
+        assert "Det er den 10. arbejdsdag efter den dag, en medarbejder første gang hørte om problemet, " \
+            "i denne sag onsdag den 6. maj 2026." in found
+    else:
+        assert "fra den dag, en medarbejder første gang hørte om problemet, i denne sag onsdag den 6. maj 2026" in found
+        assert "Fristen er den 10. arbejdsdag efter den dag." in found
     assert "Lørdage, søndage og helligdage tæller ikke med som arbejdsdage." in found
     # No closing days in the period: the remark on school holidays is left out.
     assert law("school_holidays_remark") not in found
@@ -274,7 +283,7 @@ def test_receipt_addresses_one_parent_in_the_singular() -> None:
     assert "Kære Mette Kjærsgaard" in found.splitlines()
     assert "Tak, fordi du henvendte dig til os på e-mail fredag den 8. maj 2026." in found
     assert "din henvendelse" in found and "Hvis du vil klage" in found and "er du velkommen" in found
-    assert "Mener du, at skolen ikke lever op til sine pligter" in found and "hvorfor du er utilfreds." in found
+    assert "Mener du, at skolen ikke lever op til sine pligter" in found and "Du skal ikke selv sende den videre." in found
     for word in ("I", "jer", "jeres"):
         assert not re.search(rf"\b{word}\b", found), word
 
@@ -349,7 +358,7 @@ def test_plan_without_an_approver_has_a_line_for_the_school_leader() -> None:
     del record["family_informed_date"]
     found = text(record)
     assert "skal godkendes af skolelederen" in found
-    assert "Skolelederens underskrift og dato" in found
+    assert "Skolelederens navn, underskrift og dato" in found
     assert "så snart planen er godkendt" in found
 
 

@@ -33,6 +33,26 @@ Then blocks separated by blank lines:
     | c | d |               column widths by the number of dashes
     plain text              a paragraph; lines of one block are joined
 
+Page parts: a line `=== first-header ===`, `=== first-footer ===`, `=== header ===` or
+`=== footer ===` starts that part (blocks as in the body, tables included) and
+`=== body ===` returns to the body. The first-page parts give page 1 its own
+letterhead and footer (Word's "different first page"); front-matter `header:` /
+`footer:` lines remain a short way to write the other pages' parts.
+
+    {SECTION landscape}     a block of its own: the blocks after it are on landscape
+    {SECTION portrait}      pages, until the next {SECTION portrait}
+    {.Style} text           a paragraph in one of the named styles below (PARAGRAPH_STYLES)
+    {.plain} / {.reference} the first line of a table block: a table without borders, or the
+                            letter's reference line (small grey labels over the values);
+                            options `height=30mm` (exact row height), `min=30mm` (at least)
+                            and `widths=3:5:2`
+
+A label/value table (no header row) gives its label column the style "Table Heading",
+which LibreOffice's tagged PDF turns into header cells (TH); a header row repeats on
+every page. Tables are separated from a following table or a Jinja tag paragraph (which may
+repeat them in a loop) by a thin Spacer paragraph, since Word joins adjacent tables; other
+blocks after a table get space above instead (as do blocks after a bulleted list).
+
 Each .docx carries a version stamp (a hash of its source) in docProps/custom.xml.
 
 Inline: **bold**, *italic*. `{PAGE}` and `{NUMPAGES}` become page-number fields,
@@ -46,6 +66,7 @@ from __future__ import annotations
 import re
 import sys
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from xml.sax.saxutils import escape
@@ -63,16 +84,32 @@ XML_HEAD = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
 # A4 with 2 cm margins, in twentieths of a point.
 PAGE_W, PAGE_H, MARGIN = 11906, 16838, 1134
 TEXT_W = PAGE_W - 2 * MARGIN
+WIDE_TEXT_W = PAGE_H - 2 * MARGIN  # on landscape pages
 FONT = "Arial"
 ACCENT = "1F3864"
+
+
+PART_NAMES = ("body", "header", "footer", "first-header", "first-footer")
+_PART_LINE = re.compile(r"^=== ([a-z-]+) ===$")
 
 
 @dataclass
 class Source:
     props: dict[str, str] = field(default_factory=dict)
-    header: list[str] = field(default_factory=list)
-    footer: list[str] = field(default_factory=list)
-    blocks: list[list[str]] = field(default_factory=list)
+    # part name -> its blocks; front-matter header:/footer: lines become one-line blocks.
+    parts: dict[str, list[list[str]]] = field(default_factory=lambda: {name: [] for name in PART_NAMES})
+
+    @property
+    def blocks(self) -> list[list[str]]:
+        return self.parts["body"]
+
+    @property
+    def first_page(self) -> bool:
+        return bool(self.parts["first-header"] or self.parts["first-footer"])
+
+    @property
+    def landscape(self) -> bool:
+        return any(b == ["{SECTION landscape}"] for b in self.blocks)
 
 
 def parse(text: str) -> Source:
@@ -83,20 +120,25 @@ def parse(text: str) -> Source:
         for line in lines[1:end]:
             key, _, value = line.partition(":")
             key, value = key.strip(), value.strip()
-            if key == "header":
-                src.header.append(value)
-            elif key == "footer":
-                src.footer.append(value)
+            if key in ("header", "footer"):
+                src.parts[key].append([value])
             elif key:
                 src.props[key] = value
         lines = lines[end + 1 :]
+    part = "body"
     block: list[str] = []
     for line in lines + [""]:
-        if line.strip():
+        marker = _PART_LINE.match(line.strip())
+        if marker or not line.strip():
+            if block:
+                src.parts[part].append(block)
+                block = []
+            if marker:
+                if marker.group(1) not in PART_NAMES:
+                    raise ValueError(f"unknown part '{marker.group(1)}'; use one of {', '.join(PART_NAMES)}")
+                part = marker.group(1)
+        else:
             block.append(line.rstrip())
-        elif block:
-            src.blocks.append(block)
-            block = []
     return src
 
 
@@ -135,8 +177,12 @@ def _rpr(bold: bool, italic: bool) -> str:
     return f"<w:rPr>{inner}</w:rPr>" if inner else ""
 
 
-def paragraph(text: str, style: str | None = None, keep_next: bool = False) -> str:
-    inner = (f'<w:pStyle w:val="{style}"/>' if style else "") + ("<w:keepNext/>" if keep_next else "")
+def paragraph(text: str, style: str | None = None, keep_next: bool = False, space_before: bool = False) -> str:
+    inner = (
+        (f'<w:pStyle w:val="{style}"/>' if style else "")
+        + ("<w:keepNext/>" if keep_next else "")
+        + ('<w:spacing w:before="160"/>' if space_before else "")
+    )
     ppr = f"<w:pPr>{inner}</w:pPr>" if inner else ""
     return f"<w:p>{ppr}{runs(text)}</w:p>"
 
@@ -147,20 +193,68 @@ _HEADINGS = {"#": "Title", "##": "Heading1", "###": "Heading2", "####": "Heading
 _SEPARATOR = re.compile(r"^\|(\s*-+\s*\|)+$")
 
 
-def block_xml(block: list[str]) -> str:
+# Styles a source may name with `{.Style} text`; the id is the style's id in styles.xml.
+PARAGRAPH_STYLES = ("Letterhead", "Sender", "Recipient", "Closing", "Signature", "Small", "Subject")
+_STYLED = re.compile(r"^\{\.([A-Za-z]+)\}\s?(.*)$")
+_TABLE_OPTIONS = re.compile(r"^\{\.(plain|reference)((?:\s+[a-z]+=[0-9a-z:.]+)*)\}$")
+
+
+def is_table(block: list[str]) -> bool:
+    return block[0].startswith("|") or bool(_TABLE_OPTIONS.match(block[0]))
+
+
+def is_tag(block: list[str]) -> bool:
+    return block[0].startswith("{%p") or block[0].startswith("{%tr")
+
+
+def blocks_xml(blocks: list[list[str]], section: Callable[[str], str] | None = None) -> str:
+    """The blocks of one part; `section(orientation)` closes a section (body only)."""
+    out: list[str] = []
+    width = TEXT_W
+    for i, block in enumerate(blocks):
+        following = blocks[i + 1] if i + 1 < len(blocks) else None
+        # What the reader sees above this block (Jinja tag paragraphs disappear when rendered).
+        above = next((b for b in reversed(blocks[:i]) if not is_tag(b)), None)
+        after_table = above is not None and (is_table(above) or above[0].startswith("- "))
+        if block[0] in ("{SECTION landscape}", "{SECTION portrait}"):
+            if section is None:
+                raise ValueError("{SECTION ...} belongs in the body")
+            # A section's properties sit in its last paragraph: this one closes the section before.
+            out.append(section("portrait" if block[0] == "{SECTION landscape}" else "landscape"))
+            width = WIDE_TEXT_W if block[0] == "{SECTION landscape}" else TEXT_W
+            continue
+        if is_table(block):
+            out.append(table(block, spacer=following is None or is_table(following) or is_tag(following), width=width))
+        else:
+            out.append(block_xml(block, space_before=after_table))
+    return "".join(out)
+
+
+def block_xml(block: list[str], space_before: bool = False) -> str:
     first = block[0]
-    if first.startswith("|"):
-        return table(block)
-    if first.startswith("{%p") or first.startswith("{%tr"):
+    if is_tag(block):
         return "".join(paragraph(line) for line in block)
     m = re.match(r"^(#{1,4}) (.*)$", first)
     if m:
         return paragraph(" ".join([m.group(2), *block[1:]]), _HEADINGS[m.group(1)])
     if first.startswith("- "):
-        return "".join(paragraph(line[2:], "ListBullet") for line in block)
+        return "".join(
+            paragraph(line[2:], "ListBullet", space_before=space_before and n == 0) for n, line in enumerate(block)
+        )
     if first.startswith("> "):
-        return "".join(paragraph(line[2:], "Notice") for line in block)
-    return paragraph(" ".join(block))
+        return "".join(paragraph(line[2:], "Notice", space_before=space_before and n == 0) for n, line in enumerate(block))
+    styled = _STYLED.match(first)
+    if styled:
+        style = styled.group(1)
+        if style not in PARAGRAPH_STYLES:
+            raise ValueError(f"unknown paragraph style {{.{style}}}; use one of {', '.join(PARAGRAPH_STYLES)}")
+        # Each line of a styled block is a paragraph of its own (an address, a closing).
+        texts = [styled.group(2)] + [(_STYLED.match(line) or re.match(r"^()(.*)$", line)).group(2) for line in block[1:]]
+        return "".join(
+            paragraph(text, style, space_before=space_before and n == 0) if not text.startswith("{%p") else paragraph(text)
+            for n, text in enumerate(texts)
+        )
+    return paragraph(" ".join(block), space_before=space_before)
 
 
 _CELL = re.compile(r"((?:\{\{.*?\}\}|\{%.*?%\}|[^|])*)\|")
@@ -172,64 +266,145 @@ def _cells(line: str) -> list[str]:
     return [c.strip() for c in _CELL.findall(line[1:] if line.startswith("|") else line)]
 
 
-def table(block: list[str]) -> str:
+def _mm(value: str) -> int:
+    """'30mm' -> twentieths of a point."""
+    return round(float(value.removesuffix("mm")) * 1440 / 25.4)
+
+
+def table(block: list[str], spacer: bool = True, width: int = TEXT_W) -> str:
+    kind, options = "grid", {}
+    m = _TABLE_OPTIONS.match(block[0])
+    if m:
+        kind = m.group(1)
+        options = dict(pair.split("=", 1) for pair in m.group(2).split())
+        block = block[1:]
     rows = [_cells(line) for line in block if not _SEPARATOR.match(line)]
     header = len(block) > 1 and bool(_SEPARATOR.match(block[1]))
     ncols = max(len(r) for r in rows)
-    if header:
+    if "widths" in options:
+        weights = [int(w) for w in options["widths"].split(":")]
+    elif header:
         weights = [len(c.strip()) for c in block[1].strip().strip("|").split("|")]
     else:
         weights = [3, 7] if ncols == 2 else [1] * ncols
+    if len(weights) != ncols:
+        raise ValueError(f"table has {ncols} columns but {len(weights)} widths: {block[0]}")
     total = sum(weights)
-    widths = [TEXT_W * w // total for w in weights]
+    widths = [width * w // total for w in weights]
     grid = "".join(f'<w:gridCol w:w="{w}"/>' for w in widths)
+    label_column = kind == "grid" and not header and ncols > 1
     look = '<w:tblLook w:val="0620" w:firstRow="1" w:lastRow="0" w:firstColumn="0" w:lastColumn="0" w:noHBand="1" w:noVBand="1"/>'
     if not header:
-        look = '<w:tblLook w:val="0680" w:firstRow="0" w:lastRow="0" w:firstColumn="1" w:lastColumn="0" w:noHBand="1" w:noVBand="1"/>'
+        look = (f'<w:tblLook w:val="{"0680" if label_column else "0600"}" w:firstRow="0" w:lastRow="0" '
+                f'w:firstColumn="{1 if label_column else 0}" w:lastColumn="0" w:noHBand="1" w:noVBand="1"/>')
+    style = {"grid": "DocgenTable", "plain": "PlainTable", "reference": "ReferenceTable"}[kind]
     out = [
         "<w:tbl><w:tblPr>",
-        '<w:tblStyle w:val="DocgenTable"/>',
-        f'<w:tblW w:w="{TEXT_W}" w:type="dxa"/><w:tblLayout w:type="fixed"/>',
+        f'<w:tblStyle w:val="{style}"/>',
+        f'<w:tblW w:w="{width}" w:type="dxa"/><w:tblLayout w:type="fixed"/>',
         look,
         f"</w:tblPr><w:tblGrid>{grid}</w:tblGrid>",
     ]
+    height = ""
+    if "height" in options:
+        height = f'<w:trHeight w:val="{_mm(options["height"])}" w:hRule="exact"/>'
+    elif "min" in options:
+        height = f'<w:trHeight w:val="{_mm(options["min"])}" w:hRule="atLeast"/>'
+
     for i, row in enumerate(rows):
         row = row + [""] * (ncols - len(row))
         # Rows never break across pages; the header row repeats on each page and stays with the
         # first row under it. A label/value table (no header row) is kept whole on one page, so
         # a measure's details never leave one row stranded; a list table breaks between rows.
-        trpr = "<w:trPr><w:cantSplit/><w:tblHeader/></w:trPr>" if header and i == 0 else "<w:trPr><w:cantSplit/></w:trPr>"
-        keep = (header and i == 0) or (not header and i < len(rows) - 1)
-        cells = "".join(
-            f'<w:tc><w:tcPr><w:tcW w:w="{w}" w:type="dxa"/></w:tcPr>{paragraph(text, keep_next=keep)}</w:tc>'
-            for text, w in zip(row, widths)
-        )
-        out.append(f"<w:tr>{trpr}{cells}</w:tr>")
+        heading_row = header and i == 0
+        trpr = f"<w:trPr><w:cantSplit/>{height}{'<w:tblHeader/>' if heading_row else ''}</w:trPr>"
+        keep = heading_row or (not header and i < len(rows) - 1)
+        cells = []
+        for n, (text, w) in enumerate(zip(row, widths)):
+            # The label column's style makes its cells header cells (TH) in the tagged PDF.
+            cell_style = "TableHeading" if label_column and n == 0 else "ReferenceLabel" if kind == "reference" and heading_row else None
+            paras = "".join(
+                paragraph(_styled(part)[1], _styled(part)[0] or cell_style, keep_next=keep) for part in text.split("{P}")
+            )
+            cells.append(f'<w:tc><w:tcPr><w:tcW w:w="{w}" w:type="dxa"/></w:tcPr>{paras}</w:tc>')
+        out.append(f"<w:tr>{trpr}{''.join(cells)}</w:tr>")
     out.append("</w:tbl>")
-    # Word needs a paragraph between two tables and after a table at the end.
-    out.append('<w:p><w:pPr><w:pStyle w:val="Spacer"/></w:pPr></w:p>')
+    if spacer:
+        # Word joins two adjacent tables, and needs a paragraph after a table that ends a part.
+        out.append('<w:p><w:pPr><w:pStyle w:val="Spacer"/></w:pPr></w:p>')
     return "".join(out)
+
+
+def _styled(text: str) -> tuple[str | None, str]:
+    """A cell's paragraph (cells split into paragraphs at `{P}`) may name its style: `{.Sender} …`."""
+    m = _STYLED.match(text)
+    if not m:
+        return None, text
+    if m.group(1) not in PARAGRAPH_STYLES:
+        raise ValueError(f"unknown paragraph style {{.{m.group(1)}}}; use one of {', '.join(PARAGRAPH_STYLES)}")
+    return m.group(1), m.group(2)
 
 
 # ---------------------------------------------------------------- parts
 
 
-def document_xml(src: Source) -> str:
-    body = "".join(block_xml(b) for b in src.blocks)
-    sect = (
-        "<w:sectPr>"
-        '<w:headerReference w:type="default" r:id="rIdHeader1"/>'
-        '<w:footerReference w:type="default" r:id="rIdFooter1"/>'
-        f'<w:pgSz w:w="{PAGE_W}" w:h="{PAGE_H}"/>'
-        f'<w:pgMar w:top="{MARGIN}" w:right="{MARGIN}" w:bottom="{MARGIN}" w:left="{MARGIN}" '
+def sect_pr(src: Source, orientation: str, first: bool) -> str:
+    """A section's page: the first section may have its own first page (letterhead); landscape
+    sections have their own header and footer, whose right tab stop fits the wider text."""
+    wide = orientation == "landscape"
+    n = 3 if wide else 1
+    refs = f'<w:headerReference w:type="default" r:id="rIdHeader{n}"/>'
+    if first and src.first_page:
+        refs += '<w:headerReference w:type="first" r:id="rIdHeader2"/>'
+    refs += f'<w:footerReference w:type="default" r:id="rIdFooter{n}"/>'
+    if first and src.first_page:
+        refs += '<w:footerReference w:type="first" r:id="rIdFooter2"/>'
+    size = (f'<w:pgSz w:w="{PAGE_H}" w:h="{PAGE_W}" w:orient="landscape"/>' if wide
+            else f'<w:pgSz w:w="{PAGE_W}" w:h="{PAGE_H}"/>')
+    title_pg = "<w:titlePg/>" if first and src.first_page else ""
+    return (
+        f"<w:sectPr>{refs}"
+        + ('<w:type w:val="nextPage"/>' if not first else "")
+        + size
+        + f'<w:pgMar w:top="{MARGIN}" w:right="{MARGIN}" w:bottom="{MARGIN}" w:left="{MARGIN}" '
         'w:header="567" w:footer="567" w:gutter="0"/>'
-        "</w:sectPr>"
+        f"{title_pg}</w:sectPr>"
     )
+
+
+def document_xml(src: Source) -> str:
+    count = 0
+
+    def close_section(orientation: str) -> str:
+        nonlocal count
+        count += 1
+        return f'<w:p><w:pPr><w:pStyle w:val="Spacer"/>{sect_pr(src, orientation, count == 1)}</w:pPr></w:p>'
+
+    body = blocks_xml(src.blocks, close_section)
+    last = "portrait"
+    for block in src.blocks:
+        if block[0] in ("{SECTION landscape}", "{SECTION portrait}"):
+            last = block[0].split()[1].rstrip("}")
+    sect = sect_pr(src, last, count == 0)
     return f'{XML_HEAD}<w:document xmlns:w="{W}" xmlns:r="{R}"><w:body>{body}{sect}</w:body></w:document>'
 
 
-def header_footer_xml(tag: str, lines: list[str], style: str) -> str:
-    paras = "".join(paragraph(line, style) for line in lines) or f'<w:p><w:pPr><w:pStyle w:val="{style}"/></w:pPr></w:p>'
+def header_footer_xml(tag: str, blocks: list[list[str]], style: str, width: int = TEXT_W) -> str:
+    """A header or footer part; one-line blocks without markup take the part's style."""
+    out: list[str] = []
+    for i, block in enumerate(blocks):
+        if is_table(block):
+            following = blocks[i + 1] if i + 1 < len(blocks) else None
+            out.append(table(block, spacer=following is None or is_table(following) or is_tag(following), width=width))
+        elif len(block) == 1 and not is_tag(block) and not _STYLED.match(block[0]) and not block[0].startswith(("#", "- ", "> ")):
+            out.append(paragraph(block[0], style))
+        else:
+            out.append(block_xml(block))
+    paras = "".join(out) or f'<w:p><w:pPr><w:pStyle w:val="{style}"/></w:pPr></w:p>'
+    if width != TEXT_W:
+        # The style's right tab stop is at the portrait text width; move it to this page's.
+        tabs = f'<w:tabs><w:tab w:val="clear" w:pos="{TEXT_W}"/><w:tab w:val="right" w:pos="{width}"/></w:tabs>'
+        paras = paras.replace(f'<w:pStyle w:val="{style}"/></w:pPr>', f'<w:pStyle w:val="{style}"/>{tabs}</w:pPr>')
     return f'{XML_HEAD}<w:{tag} xmlns:w="{W}" xmlns:r="{R}">{paras}</w:{tag}>'
 
 
@@ -260,7 +435,7 @@ def styles_xml(lang_tag: str) -> str:
         '<w:name w:val="Default Paragraph Font"/><w:uiPriority w:val="1"/><w:semiHidden/></w:style>'
         # The title is the document's first heading (outline level 1), so Word's navigation pane, PDF
         # bookmarks and screen readers find it; the section headings sit one level below it.
-        + pstyle("Title", "Title", '<w:keepNext/><w:spacing w:after="240"/><w:outlineLvl w:val="0"/>', f'<w:b/><w:bCs/>{color}<w:sz w:val="40"/><w:szCs w:val="40"/>')
+        + pstyle("Title", "Title", '<w:keepNext/><w:spacing w:before="280" w:after="160"/><w:outlineLvl w:val="0"/>', f'<w:b/><w:bCs/>{color}<w:sz w:val="32"/><w:szCs w:val="32"/>')
         + pstyle(
             "Heading1", "heading 1",
             f'<w:keepNext/><w:keepLines/><w:pBdr><w:bottom w:val="single" w:sz="4" w:space="1" w:color="{ACCENT}"/></w:pBdr>'
@@ -290,6 +465,24 @@ def styles_xml(lang_tag: str) -> str:
             '<w:ind w:left="170" w:right="170"/>',
             '<w:sz w:val="19"/><w:szCs w:val="19"/>',
         )
+        # "Table Heading" is LibreOffice's own style name: its tagged PDF makes such cells TH. The
+        # letter styles' names are chosen not to be LibreOffice's own (its "Sender" and "Signature"
+        # would replace ours when it opens the file).
+        + pstyle("TableHeading", "Table Heading", "", "<w:b/><w:bCs/>")
+        + pstyle("ReferenceLabel", "Reference Label", '<w:spacing w:after="0"/>',
+                 '<w:color w:val="595959"/><w:sz w:val="15"/><w:szCs w:val="15"/>')
+        + pstyle("Letterhead", "Docgen Letterhead", '<w:spacing w:after="40"/>',
+                 f'<w:b/><w:bCs/>{color}<w:sz w:val="28"/><w:szCs w:val="28"/>')
+        # A tab stop lines up "Dato:<tab>value" pairs; each pair stays one paragraph for screen readers.
+        + pstyle("Sender", "Letter Sender", '<w:tabs><w:tab w:val="left" w:pos="1134"/></w:tabs><w:spacing w:after="0" w:line="240" w:lineRule="auto"/>',
+                 '<w:color w:val="404040"/><w:sz w:val="16"/><w:szCs w:val="16"/>')
+        # The recipient's name and address: one block, as it shows in the envelope's window.
+        + pstyle("Recipient", "Letter Recipient", '<w:keepNext/><w:keepLines/><w:spacing w:after="0" w:line="240" w:lineRule="auto"/>')
+        + pstyle("Subject", "Letter Subject", '<w:keepNext/><w:spacing w:before="240" w:after="120"/>', "<w:b/><w:bCs/>")
+        # The closing stays together with the signatory; Signature leaves room above the name to sign.
+        + pstyle("Closing", "Letter Closing", '<w:keepNext/><w:keepLines/><w:spacing w:before="240" w:after="0"/>')
+        + pstyle("Signature", "Letter Signature", '<w:keepNext/><w:keepLines/><w:spacing w:before="720" w:after="0"/>')
+        + pstyle("Small", "Docgen Small", '<w:spacing w:after="60"/>', '<w:sz w:val="17"/><w:szCs w:val="17"/>')
         + pstyle("Spacer", "Spacer", '<w:spacing w:after="0" w:line="120" w:lineRule="exact"/>', '<w:sz w:val="8"/>')
         + pstyle(
             "Header", "header",
@@ -313,6 +506,19 @@ def styles_xml(lang_tag: str) -> str:
         '<w:tcPr><w:shd w:val="clear" w:color="auto" w:fill="D9E2F3"/></w:tcPr></w:tblStylePr>'
         '<w:tblStylePr w:type="firstCol"><w:rPr><w:b/><w:bCs/></w:rPr>'
         '<w:tcPr><w:shd w:val="clear" w:color="auto" w:fill="F2F5FA"/></w:tcPr></w:tblStylePr>'
+        "</w:style>"
+        # Layout tables (letterhead, sender details): no borders, no cell padding at the edges.
+        '<w:style w:type="table" w:styleId="PlainTable"><w:name w:val="Docgen Plain Table"/><w:basedOn w:val="TableNormal"/>'
+        '<w:pPr><w:spacing w:after="0"/></w:pPr>'
+        '<w:tblPr><w:tblCellMar><w:left w:w="0" w:type="dxa"/><w:right w:w="113" w:type="dxa"/></w:tblCellMar></w:tblPr>'
+        "</w:style>"
+        # The letter's reference line: labels over values, a hairline above and below.
+        '<w:style w:type="table" w:styleId="ReferenceTable"><w:name w:val="Docgen Reference Line"/><w:basedOn w:val="TableNormal"/>'
+        '<w:pPr><w:spacing w:after="0"/></w:pPr>'
+        '<w:tblPr><w:tblBorders><w:top w:val="single" w:sz="4" w:space="0" w:color="BFBFBF"/>'
+        '<w:bottom w:val="single" w:sz="4" w:space="0" w:color="BFBFBF"/></w:tblBorders>'
+        '<w:tblCellMar><w:top w:w="40" w:type="dxa"/><w:left w:w="0" w:type="dxa"/>'
+        '<w:bottom w:w="40" w:type="dxa"/><w:right w:w="113" w:type="dxa"/></w:tblCellMar></w:tblPr>'
         "</w:style></w:styles>"
     )
 
@@ -396,6 +602,7 @@ CONTENT_TYPES = (
     '<Override PartName="/word/numbering.xml" ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.numbering+xml"/>'
     '<Override PartName="/word/header1.xml" ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.header+xml"/>'
     '<Override PartName="/word/footer1.xml" ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.footer+xml"/>'
+    "{EXTRA}"
     '<Override PartName="/docProps/core.xml" ContentType="application/vnd.openxmlformats-package.core-properties+xml"/>'
     '<Override PartName="/docProps/app.xml" ContentType="application/vnd.openxmlformats-officedocument.extended-properties+xml"/>'
     '<Override PartName="/docProps/custom.xml" ContentType="application/vnd.openxmlformats-officedocument.custom-properties+xml"/>'
@@ -418,28 +625,52 @@ DOCUMENT_RELS = (
     f'<Relationship Id="rIdNumbering" Type="{R}/numbering" Target="numbering.xml"/>'
     f'<Relationship Id="rIdHeader1" Type="{R}/header" Target="header1.xml"/>'
     f'<Relationship Id="rIdFooter1" Type="{R}/footer" Target="footer1.xml"/>'
-    "</Relationships>"
+    "{EXTRA}</Relationships>"
 )
+
+
+def extra_parts(src: Source) -> list[tuple[str, str]]:
+    """(part, kind) of the headers and footers beyond the default pair: the first page's, the landscape pages'."""
+    out = []
+    if src.first_page:
+        out += [("header2", "header"), ("footer2", "footer")]
+    if src.landscape:
+        out += [("header3", "header"), ("footer3", "footer")]
+    return out
 
 
 def parts(source_text: str, lang: str, name: str = "custom") -> dict[str, bytes]:
     """Every part of the .docx, in the order they are written; `name` is the document type."""
     src = parse(source_text)
     tag = LANG_TAGS[lang]
+    extra = extra_parts(src)
+    types = "".join(
+        f'<Override PartName="/word/{name}.xml" ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.{kind}+xml"/>'
+        for name, kind in extra
+    )
+    rels = "".join(
+        f'<Relationship Id="rId{kind.capitalize()}{name[-1]}" Type="{R}/{kind}" Target="{name}.xml"/>' for name, kind in extra
+    )
     text = {
-        "[Content_Types].xml": CONTENT_TYPES,
+        "[Content_Types].xml": CONTENT_TYPES.replace("{EXTRA}", types),
         "_rels/.rels": ROOT_RELS,
         "docProps/core.xml": core_xml(src, tag),
         "docProps/app.xml": app_xml(),
         "docProps/custom.xml": custom_xml(f"{lang}/{name}", version_of(source_text)),
         "word/document.xml": document_xml(src),
-        "word/_rels/document.xml.rels": DOCUMENT_RELS,
+        "word/_rels/document.xml.rels": DOCUMENT_RELS.replace("{EXTRA}", rels),
         "word/styles.xml": styles_xml(tag),
         "word/settings.xml": settings_xml(tag),
         "word/numbering.xml": numbering_xml(),
-        "word/header1.xml": header_footer_xml("hdr", src.header, "Header"),
-        "word/footer1.xml": header_footer_xml("ftr", src.footer, "Footer"),
+        "word/header1.xml": header_footer_xml("hdr", src.parts["header"], "Header"),
+        "word/footer1.xml": header_footer_xml("ftr", src.parts["footer"], "Footer"),
     }
+    if src.first_page:
+        text["word/header2.xml"] = header_footer_xml("hdr", src.parts["first-header"], "Header")
+        text["word/footer2.xml"] = header_footer_xml("ftr", src.parts["first-footer"], "Footer")
+    if src.landscape:
+        text["word/header3.xml"] = header_footer_xml("hdr", src.parts["header"], "Header", WIDE_TEXT_W)
+        text["word/footer3.xml"] = header_footer_xml("ftr", src.parts["footer"], "Footer", WIDE_TEXT_W)
     return {name: value.encode("utf-8") for name, value in text.items()}
 
 

@@ -10,6 +10,7 @@ from ..models.common import Document
 
 # What a template may always use, empty unless the school profile fills it in.
 EMPTY_SIGNATURE = {"name": None, "title": None, "email": None, "phone": None}
+EMPTY_LETTERS = {"approval_line": None, "logo_decorative": False}
 
 
 class Term(str):
@@ -43,6 +44,7 @@ def context(document: Document, extras: dict[str, Any] | None = None) -> dict[st
 
     ctx: dict[str, Any] = convert(document.model_dump(mode="python"))
     ctx["signature"] = EMPTY_SIGNATURE
+    ctx["letters"] = EMPTY_LETTERS
     ctx["logo"] = ""
     ctx["law"] = for_language(lang)
     ctx.update(extras or {})

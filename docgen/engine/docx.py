@@ -38,17 +38,19 @@ def write(template: PreparedTemplate, ctx: dict[str, Any], logo: Logo | None = N
           compresslevel: int = 6) -> bytes:
     """One document: every part rendered in the sandbox, then the package zipped."""
     if logo is not None:
-        school = ctx.get("school")
-        ctx = {**ctx, "logo": logo.markup(str(school.get("name", "")) if isinstance(school, dict) else "")}
+        school, letters = ctx.get("school"), ctx.get("letters")
+        name = str(school.get("name", "")) if isinstance(school, dict) else ""
+        decorative = bool(letters.get("logo_decorative")) if isinstance(letters, dict) else False
+        ctx = {**ctx, "logo": logo.markup(name, decorative)}
     out: dict[str, bytes] = {}
-    for name, part in template.parts.items():
+    for index, (name, part) in enumerate(template.parts.items()):
         xml = run(part.template, ctx, template.name, name, part.source)
         xml = xml.replace("\n<w:p ", "<w:p ").replace("\n<w:p>", "<w:p>")  # undo the split made before Jinja
         xml = resolve_listing(xml)
         if part.fix_tables:
             xml = fix_tables(xml)
         if "docPr" in xml:
-            xml = _renumber_docpr(xml)
+            xml = _renumber_docpr(xml, 1001 + 100_000 * index)
         out[name] = (XML_HEAD + xml).encode("utf-8")
     out["docProps/core.xml"] = _core(template, ctx)
     if logo is not None:
@@ -106,9 +108,10 @@ def _resolve_run(ppr: str, run: str) -> str:
     return _TEXT.sub(text, run)
 
 
-def _renumber_docpr(xml: str) -> str:
-    """Loops copy pictures; Word refuses a file whose drawing ids repeat."""
-    counter = iter(range(1001, 1_000_000))
+def _renumber_docpr(xml: str, start: int) -> str:
+    """Loops copy pictures; Word refuses a file whose drawing ids repeat (in any part: each part
+    numbers from its own start)."""
+    counter = iter(range(start, start + 100_000))
     return re.sub(r'(<wp:docPr\b[^>]*?\bid=")\d+', lambda m: f"{m.group(1)}{next(counter)}", xml)
 
 

@@ -62,9 +62,10 @@ class Logo:
     def content_type(self) -> str:
         return f"image/{self.extension}"
 
-    def markup(self, alt: str = "") -> Markup:
+    def markup(self, alt: str = "", decorative: bool = False) -> Markup:
         """An inline picture that closes the text it stands in and opens it again after; `alt` is the
-        text screen readers and the tagged PDF give for it (the school's name)."""
+        text screen readers and the tagged PDF give for it (the school's name). A decorative logo
+        carries Word's decorative mark instead, which LibreOffice exports as an artifact."""
         ratio = self.width / self.height if self.height else 1
         cy = self.HEIGHT_EMU
         cx = int(cy * ratio)
@@ -75,7 +76,7 @@ class Logo:
             "</w:t></w:r><w:r><w:drawing>"
             '<wp:inline distT="0" distB="0" distL="0" distR="0" '
             'xmlns:wp="http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing">'
-            f'<wp:extent cx="{cx}" cy="{cy}"/><wp:docPr id="1" name="Logo" descr="{escape(alt)}"/>'
+            f'<wp:extent cx="{cx}" cy="{cy}"/>{self._doc_pr(alt, decorative)}'
             f'<wp:cNvGraphicFramePr><a:graphicFrameLocks xmlns:a="{a}" noChangeAspect="1"/></wp:cNvGraphicFramePr>'
             f'<a:graphic xmlns:a="{a}"><a:graphicData uri="http://schemas.openxmlformats.org/drawingml/2006/picture">'
             '<pic:pic xmlns:pic="http://schemas.openxmlformats.org/drawingml/2006/picture">'
@@ -87,6 +88,18 @@ class Logo:
             '<a:prstGeom prst="rect"><a:avLst/></a:prstGeom></pic:spPr>'
             "</pic:pic></a:graphicData></a:graphic></wp:inline></w:drawing></w:r>"
             '<w:r><w:t xml:space="preserve">'
+        )
+
+    @staticmethod
+    def _doc_pr(alt: str, decorative: bool) -> str:
+        if not decorative:
+            return f'<wp:docPr id="1" name="Logo" descr="{escape(alt)}"/>'
+        # Word 2019's decorative flag (MS-ODRAWXML adec:decorative).
+        return (
+            '<wp:docPr id="1" name="Logo"><a:extLst xmlns:a="http://schemas.openxmlformats.org/drawingml/2006/main">'
+            '<a:ext uri="{C183D7F6-B498-43B3-948B-1728B52AA6E4}">'
+            '<adec:decorative xmlns:adec="http://schemas.microsoft.com/office/drawing/2017/decorative" val="1"/>'
+            "</a:ext></a:extLst></wp:docPr>"
         )
 
     def parts(self, raw: dict[str, bytes], rendered: dict[str, bytes]) -> dict[str, bytes]:

@@ -153,6 +153,11 @@ class BestInterest(CaseDocument):
         default_factory=list, description="Other children the measures affect, anonymised."
     )
     assessed_by: list[Staff] = Field(min_length=1, description="Who made the assessment.")
+    approved_by: Staff | None = Field(
+        None,
+        description="Who approves the assessment for the school's leadership (rektor / skoleleder); "
+        "default: the school profile's signature.",
+    )
     archive_copy: bool = Field(False, description="True for the copy for the pupil's file: without the internal notes.")
 
     @computed_field(  # type: ignore[prop-decorator]

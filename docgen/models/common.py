@@ -50,6 +50,9 @@ class School(Record):
         "The complaint route depends on it.",
     )
     address: OptText = Field(None, description="Postal address, one line per address line.")
+    visiting_address: OptText = Field(
+        None, description="Visiting address, when it differs from the postal address; one line per address line."
+    )
     phone: OptLine = Field(None, description="The school's telephone number.")
     email: OptEmail = Field(None, description="The school's e-mail address.")
     web: OptLine = Field(None, description="The school's web address.")
@@ -102,8 +105,20 @@ class Staff(Record):
 class Guardian(Record):
     name: Line = Field(description="Full name.")
     relation: OptLine = Field(None, description="Relation to the pupil, e.g. 'mor', 'far', 'verge'.")
+    address: OptText = Field(
+        None,
+        description="Postal address, one line per address line; letters print it in the recipient block "
+        "(the envelope's window). Guardians who share an address get one block.",
+    )
     email: OptEmail = Field(None, description="E-mail address.")
     phone: OptLine = Field(None, description="Telephone number.")
+
+
+class Recipient(Record):
+    """One address block of a letter: the guardians who share a postal address."""
+
+    names: list[str] = Field(description="The guardians' names.")
+    address: str | None = Field(None, description="Their postal address; none when the record gives none.")
 
 
 class Channel(Choice):
@@ -201,9 +216,24 @@ class Case(Record):
     """Everything about one pupil's case that several documents share."""
 
     reference: OptLine = Field(None, description="Case or archive number, e.g. '2026/0412'.")
+    their_reference: OptLine = Field(
+        None, description="The family's or another office's own reference, printed as 'Deres ref.' / 'Jeres ref.'."
+    )
     pupil: Pupil
     guardians: list[Guardian] = Field(default_factory=list, description="Parents or guardians.")
     concern: Concern
+
+    @computed_field(  # type: ignore[prop-decorator]
+        description="The guardians grouped by postal address, for a letter's recipient block: each group's "
+        "names and the address they share (none when the record gives no address)."
+    )
+    @property
+    def recipients(self) -> list[Recipient]:
+        groups: dict[str | None, list[str]] = {}
+        for guardian in self.guardians:
+            key = guardian.address.strip() if guardian.address else None
+            groups.setdefault(key, []).append(guardian.name)
+        return [Recipient(names=names, address=address) for address, names in groups.items()]
 
     def rules(self) -> Iterator[Issue]:
         concern = self.concern
@@ -253,6 +283,10 @@ class CaseDocument(Document):
     """A document about one pupil's case: the plan, the receipt, the assessment."""
 
     case: Case
+    copies: list[Line] = Field(
+        default_factory=list,
+        description="Who gets a copy, listed under 'Kopi til' at the end, e.g. 'Kontaktlærer 6B'. No pupil names.",
+    )
 
     def rules(self) -> Iterator[Issue]:
         yield from self.case.rules()

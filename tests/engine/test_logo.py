@@ -92,5 +92,16 @@ def test_the_logo_has_the_schools_name_as_alt_text() -> None:
     from conftest import ROOT, load_example, part
 
     data = docgen.render(load_example("concern_receipt.nb.json"), profile=ROOT / "examples" / "profile" / "school.toml")
-    header = part(data, "word/header1.xml")
+    header = part(data, "word/header2.xml")  # the first page's letterhead
     assert 'descr="Lyngåsen skole"' in header
+
+
+def test_a_decorative_logo_is_marked_so_and_has_no_alt_text() -> None:
+    from docgen.engine.logo import Logo
+
+    from conftest import ROOT
+
+    logo = Logo.from_bytes((ROOT / "examples" / "profile" / "logo.png").read_bytes())
+    decorative = str(logo.markup("Lyngåsen skole", decorative=True))
+    assert 'val="1"' in decorative and "adec:decorative" in decorative and "descr=" not in decorative
+    assert 'descr="Lyngåsen skole"' in str(logo.markup("Lyngåsen skole"))
