@@ -156,7 +156,7 @@ def test_complaint_route_folkeskole(rendered: dict[str, str], type_name: str) ->
     found = rendered[type_name]
     record = example(type_name)
     assert record["school"]["kind"] == "public"
-    assert "Klagen sendes til skolen." in found
+    assert "sendes til skolen." in found  # the receipt: "Klagen skal være begrundet og sendes til skolen."
     assert f"{law('complaint_first_instance_folkeskole')} i {record['school']['municipality']}" in found
     assert "skolelederen" in found  # the municipality may let the school leader treat it
     assert record["school"]["complaints_to"] in found
@@ -177,7 +177,7 @@ def test_complaint_route_folkeskole(rendered: dict[str, str], type_name: str) ->
 def test_complaint_route_free_and_private_schools(type_name: str) -> None:
     record = independent(example(type_name))
     found = text(record)
-    assert "Klagen sendes til skolen." in found
+    assert "sendes til skolen." in found
     assert f"først behandlet af {law('complaint_first_instance_private')}" in found
     assert law("complaint_first_instance_folkeskole") not in found
     assert record["school"]["complaints_to"] in found
@@ -214,7 +214,7 @@ def test_deadline_carries_its_weekday(rendered: dict[str, str], type_name: str) 
         assert "torsdag den 21. maj 2026" in rendered[type_name].splitlines()
     found = rendered[type_name]
     if type_name == "concern_receipt":  # one sentence in the one-page letter
-        assert "Det er den 10. arbejdsdag efter den dag, en medarbejder første gang hørte om problemet, " \
+        assert "Vi regner de 10 arbejdsdage fra den dag, en medarbejder første gang hørte om problemet, " \
             "i denne sag onsdag den 6. maj 2026." in found
     else:
         assert "fra den dag, en medarbejder første gang hørte om problemet, i denne sag onsdag den 6. maj 2026" in found
@@ -293,7 +293,8 @@ def test_every_channel_reads_as_a_sentence(channel: Channel) -> None:
     record = example("concern_receipt")
     record["case"]["concern"]["channel"] = channel.value
     found = text(record)
-    phrase = channel.phrase("da")
+    # In person the letter says "personligt", not the form's "ved personligt fremmøde".
+    phrase = "personligt" if channel is Channel.IN_PERSON else channel.phrase("da")
     expected = f"henvendte jer til os {phrase} fredag" if phrase else "henvendte jer til os fredag"
     assert f"Tak, fordi I {expected} den 8. maj 2026." in found
     assert " via " not in found

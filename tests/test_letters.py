@@ -274,3 +274,21 @@ def _style(p: Any) -> str | None:
 
 def _text(p: Any) -> str:
     return "".join(t.text or "" for t in p.iter(f"{W_NS}t"))
+
+
+@pytest.mark.parametrize("name", [n for n in CASE_EXAMPLES if not n.startswith("concern_receipt")])
+def test_plans_end_with_an_approval_by_the_record_or_the_profile(rendered: dict[str, bytes], name: str) -> None:
+    record = load_example(name)
+    profile = load_profile(example_profile(record["lang"]))
+    assert profile is not None and profile.signature is not None
+    approver = record.get("approved_by") or profile.signature.model_dump()
+    text = all_text(open_docx(rendered[name]))
+    assert approver["name"] in text and approver["title"] in text
+    record.pop("approved_by", None)
+    text = all_text(open_docx(render(record)))
+    assert profile.signature.name in text and profile.signature.title in text  # the profile's signature approves
+
+
+def test_paragraphs_keep_widow_and_orphan_control(rendered: dict[str, bytes]) -> None:
+    styles = part(rendered["concern_receipt.nb.json"], "word/styles.xml")
+    assert re.search(r"<w:pPrDefault><w:pPr><w:widowControl/>", styles)

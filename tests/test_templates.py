@@ -88,13 +88,21 @@ def test_headings_and_tables_keep_together(source) -> None:
               if s.style_id in ("Title", "Heading1", "Heading2", "Heading3")}
     assert {k: v.get(qn("w:val")) for k, v in levels.items()} == {
         "Title": "0", "Heading1": "1", "Heading2": "2", "Heading3": "3"}
+    kept_whole = source.read_text(encoding="utf-8").count("{.grid keep}")
+    whole = 0
     for table in document.tables:
         rows = table._tbl.findall(qn("w:tr"))
         header = rows[0].find(f"{qn('w:trPr')}/{qn('w:tblHeader')}") is not None
-        for i, row in enumerate(rows):
-            keeps = [p.find(f"{qn('w:pPr')}/{qn('w:keepNext')}") is not None for p in row.iter(qn("w:p"))]
+        keeps = [[p.find(f"{qn('w:pPr')}/{qn('w:keepNext')}") is not None for p in row.iter(qn("w:p"))]
+                 for row in rows]
+        if header and len(rows) > 2 and all(keeps[1]):
+            whole += 1  # {.grid keep}: a short list table stays on one page
+            assert all(all(k) for k in keeps[:-1]), source.name
+            continue
+        for i, row_keeps in enumerate(keeps):
             expected = i == 0 if header else i < len(rows) - 1
-            assert all(k == expected for k in keeps), (source.name, i)
+            assert all(k == expected for k in row_keeps), (source.name, i)
+    assert whole == kept_whole
 
 
 # ---------------------------------------------------------------- override folder and fallback
@@ -271,3 +279,15 @@ def test_unknown_styles_and_parts_are_refused(tmp_path: Path) -> None:
         _built(tmp_path, "=== sidebar ===\n\nTekst")
     with pytest.raises(ValueError, match="2 columns but 3 widths"):
         _built(tmp_path, "{.plain widths=1:1:1}\n| a | b |")
+
+
+def test_a_kept_table_stays_whole_and_a_footer_table_has_a_rule(tmp_path: Path) -> None:
+    from conftest import part
+
+    data = _built(tmp_path, "=== first-footer ===\n\n{.plain}\n| Postadresse | Telefon |\n\n=== body ===\n\n"
+                  "{.grid keep}\n| A | B |\n|--|--|\n| 1 | 2 |\n| 3 | 4 |\n| 5 | 6 |")
+    rows = re.findall(r"<w:tr>.*?</w:tr>", part(data, "word/document.xml"))
+    assert ["keepNext" in row for row in rows] == [True, True, True, False]
+    footer = part(data, "word/footer2.xml")
+    assert '<w:tblBorders><w:top w:val="single"' in footer
+    assert footer.index("<w:tblBorders>") < footer.index("<w:tblLayout") < footer.index("<w:tblCellMar>")

@@ -44,8 +44,10 @@ letterhead and footer (Word's "different first page"); front-matter `header:` /
     {.Style} text           a paragraph in one of the named styles below (PARAGRAPH_STYLES)
     {.plain} / {.reference} the first line of a table block: a table without borders, or the
                             letter's reference line (small grey labels over the values);
-                            options `height=30mm` (exact row height), `min=30mm` (at least)
-                            and `widths=3:5:2`
+    {.grid keep}            or the ordinary table with options: `keep` (the whole table on one
+                            page: for short tables), `height=30mm` (exact row height),
+                            `min=30mm` (at least) and `widths=3:5:2`. A plain table in a footer
+                            gets a hairline above it.
 
 A label/value table (no header row) gives its label column the style "Table Heading",
 which LibreOffice's tagged PDF turns into header cells (TH); a header row repeats on
@@ -196,7 +198,7 @@ _SEPARATOR = re.compile(r"^\|(\s*-+\s*\|)+$")
 # Styles a source may name with `{.Style} text`; the id is the style's id in styles.xml.
 PARAGRAPH_STYLES = ("Letterhead", "Sender", "Recipient", "Closing", "Signature", "Small", "Subject")
 _STYLED = re.compile(r"^\{\.([A-Za-z]+)\}\s?(.*)$")
-_TABLE_OPTIONS = re.compile(r"^\{\.(plain|reference)((?:\s+[a-z]+=[0-9a-z:.]+)*)\}$")
+_TABLE_OPTIONS = re.compile(r"^\{\.(grid|plain|reference)((?:\s+[a-z]+(?:=[0-9a-z:.]+)?)*)\}$")
 
 
 def is_table(block: list[str]) -> bool:
@@ -271,12 +273,12 @@ def _mm(value: str) -> int:
     return round(float(value.removesuffix("mm")) * 1440 / 25.4)
 
 
-def table(block: list[str], spacer: bool = True, width: int = TEXT_W) -> str:
+def table(block: list[str], spacer: bool = True, width: int = TEXT_W, footer: bool = False) -> str:
     kind, options = "grid", {}
     m = _TABLE_OPTIONS.match(block[0])
     if m:
         kind = m.group(1)
-        options = dict(pair.split("=", 1) for pair in m.group(2).split())
+        options = dict((pair.split("=", 1) + [""])[:2] for pair in m.group(2).split())
         block = block[1:]
     rows = [_cells(line) for line in block if not _SEPARATOR.match(line)]
     header = len(block) > 1 and bool(_SEPARATOR.match(block[1]))
@@ -298,10 +300,17 @@ def table(block: list[str], spacer: bool = True, width: int = TEXT_W) -> str:
         look = (f'<w:tblLook w:val="{"0680" if label_column else "0600"}" w:firstRow="0" w:lastRow="0" '
                 f'w:firstColumn="{1 if label_column else 0}" w:lastColumn="0" w:noHBand="1" w:noVBand="1"/>')
     style = {"grid": "DocgenTable", "plain": "PlainTable", "reference": "ReferenceTable"}[kind]
+    rule = footer and kind == "plain"
     out = [
         "<w:tbl><w:tblPr>",
         f'<w:tblStyle w:val="{style}"/>',
-        f'<w:tblW w:w="{width}" w:type="dxa"/><w:tblLayout w:type="fixed"/>',
+        f'<w:tblW w:w="{width}" w:type="dxa"/>',
+        # A footer's sender table: a hairline and some room between it and the page's text
+        # (the children of w:tblPr keep the schema's order: borders, layout, cell margins).
+        '<w:tblBorders><w:top w:val="single" w:sz="4" w:space="0" w:color="BFBFBF"/></w:tblBorders>' if rule else "",
+        '<w:tblLayout w:type="fixed"/>',
+        '<w:tblCellMar><w:top w:w="85" w:type="dxa"/><w:left w:w="0" w:type="dxa"/><w:right w:w="113" w:type="dxa"/></w:tblCellMar>'
+        if rule else "",
         look,
         f"</w:tblPr><w:tblGrid>{grid}</w:tblGrid>",
     ]
@@ -318,7 +327,7 @@ def table(block: list[str], spacer: bool = True, width: int = TEXT_W) -> str:
         # a measure's details never leave one row stranded; a list table breaks between rows.
         heading_row = header and i == 0
         trpr = f"<w:trPr><w:cantSplit/>{height}{'<w:tblHeader/>' if heading_row else ''}</w:trPr>"
-        keep = heading_row or (not header and i < len(rows) - 1)
+        keep = heading_row or (not header and i < len(rows) - 1) or ("keep" in options and i < len(rows) - 1)
         cells = []
         for n, (text, w) in enumerate(zip(row, widths)):
             # The label column's style makes its cells header cells (TH) in the tagged PDF.
@@ -395,7 +404,8 @@ def header_footer_xml(tag: str, blocks: list[list[str]], style: str, width: int 
     for i, block in enumerate(blocks):
         if is_table(block):
             following = blocks[i + 1] if i + 1 < len(blocks) else None
-            out.append(table(block, spacer=following is None or is_table(following) or is_tag(following), width=width))
+            out.append(table(block, spacer=following is None or is_table(following) or is_tag(following), width=width,
+                             footer=tag == "ftr"))
         elif len(block) == 1 and not is_tag(block) and not _STYLED.match(block[0]) and not block[0].startswith(("#", "- ", "> ")):
             out.append(paragraph(block[0], style))
         else:
@@ -428,7 +438,8 @@ def styles_xml(lang_tag: str) -> str:
         '<w:sz w:val="21"/><w:szCs w:val="21"/>'
         f'<w:lang w:val="{lang_tag}" w:eastAsia="{lang_tag}" w:bidi="ar-SA"/>'
         "</w:rPr></w:rPrDefault>"
-        '<w:pPrDefault><w:pPr><w:spacing w:after="120" w:line="264" w:lineRule="auto"/></w:pPr></w:pPrDefault>'
+        # Widow and orphan control: a paragraph never leaves one line alone at the foot or head of a page.
+        '<w:pPrDefault><w:pPr><w:widowControl/><w:spacing w:after="120" w:line="264" w:lineRule="auto"/></w:pPr></w:pPrDefault>'
         "</w:docDefaults>"
         '<w:style w:type="paragraph" w:default="1" w:styleId="Normal"><w:name w:val="Normal"/><w:qFormat/></w:style>'
         '<w:style w:type="character" w:default="1" w:styleId="DefaultParagraphFont">'
