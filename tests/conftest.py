@@ -349,7 +349,7 @@ BROKEN: dict[str, tuple[str, Callable[[etree._Element], None]]] = {
     "unclosed_if": ("word/document.xml",
                     lambda root: add_paragraph_after(root, "Aktivitetsplan", "{% if case.reference %}" + BROKEN_MARK)),
     "stray_space": ("word/footer1.xml",
-                    lambda root: set_run_text(root, "{{ school.name }}", "{ { school.name } }")),
+                    lambda root: set_run_text(root, "{{ case.reference }}", "{ { case.reference } }")),
 }
 
 

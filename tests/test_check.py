@@ -133,5 +133,5 @@ def test_check_points_at_the_unclosed_if_itself(resaved: Resaved) -> None:
 @needs_soffice
 def test_check_finds_a_tag_broken_by_a_space(resaved: Resaved) -> None:
     stderr = check_broken(resaved, "stray_space")
-    assert 'the page footer, near "{ { school.name } }' in stderr
+    assert 'the page footer, near "Aktivitetsplan · vår ref. { { case.reference } }' in stderr
     assert "a tag came out as plain text" in stderr
