@@ -51,7 +51,7 @@ def test_record_values_print_literally(tmp_path: Path) -> None:
     record["background"] = "\n".join(LITERALS)
     record["findings"] = MARKER_VALUE.replace("{marker}", str(marker))
     record["case"]["pupil"]["name"] = "Ida {{ 7*7 }} <w:t>"  # body and the title property
-    record["school"]["name"] = "{% raw %}]]> & skole"  # letterhead, footer and the author property
+    record["school"]["name"] = "{% raw %}]]> & skole"  # the letterhead and the author property
     source = tmp_path / "case.json"
     source.write_text(json.dumps(record), encoding="utf-8")
     out = tmp_path / "plan.docx"
@@ -64,10 +64,9 @@ def test_record_values_print_literally(tmp_path: Path) -> None:
     assert "A49B" not in text
     assert record["findings"] in text
     assert not marker.exists()
-    footer = "\n".join(p.text for p in document.sections[0].footer.paragraphs)
     letterhead = "\n".join(c.text for t in document.sections[0].first_page_header.tables for c in t._cells)
     assert "Ida {{ 7*7 }} <w:t>" in text
-    assert "{% raw %}]]> & skole" in footer and "{% raw %}]]> & skole" in letterhead
+    assert "{% raw %}]]> & skole" in letterhead
     assert document.core_properties.title.endswith("Ida {{ 7*7 }} <w:t>")
     assert document.core_properties.author == "{% raw %}]]> & skole"
 
