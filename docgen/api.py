@@ -48,6 +48,8 @@ class Options:
     archive_copy: bool = False  # best_interest: the copy for the pupil's file, without internal notes
     translate: bool = False  # allow `lang` to differ from the record's own language
     pdf_timeout: float = DEFAULT_TIMEOUT
+    case: Path | str | None = None  # the case file for records without their own `case`
+    files: bool = True  # records may name files (their case file, a plan); the HTTP service says no
 
 
 _PER_RECORD = frozenset({"type", "lang", "format", "archive_copy", "translate", "pdf_timeout"})
@@ -110,7 +112,7 @@ class Pipeline:
     def validate(self, record: Record, source: str | None = None) -> Report:
         return validate_record(record, type=self.options.type, lang=self.options.lang, source=source,
                                profile=self.profile, archive_copy=self.options.archive_copy,
-                               translate=self.options.translate)
+                               translate=self.options.translate, case=self.options.case, files=self.options.files)
 
     def docx(self, report: Report) -> bytes:
         """The .docx of a record that passed validation."""
@@ -195,9 +197,11 @@ def render(
     format: str = "docx",
     archive_copy: bool = False,
     translate: bool = False,
+    case: str | Path | None = None,
+    source: str | None = None,
 ) -> bytes:
-    """A record (dict, JSON text or model) as .docx bytes, or PDF with format="pdf" / "pdfa"
-    (PDF/A-2b, tagged; needs LibreOffice).
+    """A record (dict, JSON or YAML text, or model) as .docx bytes, or PDF with format="pdf" /
+    "pdfa" (PDF/A-2b, tagged; needs LibreOffice).
 
     `lang` is the language for a record that names none; a record in another
     language is refused unless `translate` says its text is in `lang` already.
@@ -207,12 +211,14 @@ def render(
     when there is one, as on the command line. `templates` is a folder of the
     school's templates (DIR/<lang>/<type>.docx) searched before the built-in
     ones; `template` names one file outright. `archive_copy` renders the
-    best-interest assessment without its internal notes.
+    best-interest assessment without its internal notes. `case` is the case file for a record
+    without its own case; `source` the record's file name (files the record names, like its
+    case file, are relative to it; errors name it).
     Raises RecordError (listing every issue), TemplateError, InputError or ConversionError.
     """
     pipeline = _pipeline(profile, type=type, lang=lang, template=template, templates=templates, format=format,
-                         archive_copy=archive_copy, translate=translate)
-    result = pipeline.render(record)
+                         archive_copy=archive_copy, translate=translate, case=case)
+    result = pipeline.render(record, source)
     if result.content is None:
         raise RecordError(result.report.issues)
     return result.content
@@ -226,11 +232,11 @@ def validate(
     profile: Profile | str | Path | None = None,
     archive_copy: bool = False,
     translate: bool = False,
+    case: str | Path | None = None,
 ) -> Report:
     """Every error and warning of a record, by field path; the same checks as render()."""
-    return _pipeline(profile, type=type, lang=lang, archive_copy=archive_copy, translate=translate).validate(
-        record, source
-    )
+    return _pipeline(profile, type=type, lang=lang, archive_copy=archive_copy, translate=translate,
+                     case=case).validate(record, source)
 
 
 def load(
@@ -240,9 +246,10 @@ def load(
     source: str | None = None,
     profile: Profile | str | Path | None = None,
     translate: bool = False,
+    case: str | Path | None = None,
 ) -> Document:
     """The validated model of a record (docgen.models.ActivityPlan, …), or RecordError listing every problem."""
-    report = validate(record, type=type, lang=lang, source=source, profile=profile, translate=translate)
+    report = validate(record, type=type, lang=lang, source=source, profile=profile, translate=translate, case=case)
     if report.document is None or not report.ok:
         raise RecordError(report.issues, source)
     return report.document

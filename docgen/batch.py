@@ -75,19 +75,19 @@ class Summary:
 
 
 def read_items(source: str, stdin: IO[bytes] | None = None) -> Iterator[Item]:
-    """Records one at a time from a JSON Lines file, a folder of .json files, one .json file, or '-' (stdin)."""
+    """Records one at a time from a JSON Lines file, a folder of .json/.yaml files, one such file, or '-' (stdin)."""
     if source == "-":
         yield from _lines(stdin or sys.stdin.buffer, "<stdin>")
         return
     path = Path(source)
     if path.is_dir():
-        for n, file in enumerate(sorted(p for p in path.iterdir() if p.suffix == ".json" and p.is_file()), 1):
+        for n, file in enumerate(_record_files(path), 1):
             try:
                 yield Item(n, str(file), None, file.read_bytes())
             except OSError as exc:
                 yield Item(n, str(file), None, b"", f"cannot read ({(exc.strerror or str(exc)).lower()})")
         return
-    if path.suffix.lower() == ".json" and path.is_file():  # one record, however it is laid out
+    if path.suffix.lower() in RECORD_SUFFIXES and path.is_file():  # one record, however it is laid out
         try:
             yield Item(1, source, None, path.read_bytes())
         except OSError as exc:
@@ -101,6 +101,15 @@ def read_items(source: str, stdin: IO[bytes] | None = None) -> Iterator[Item]:
         raise InputError(f"{source}: cannot read ({(exc.strerror or str(exc)).lower()})") from None
     with handle:
         yield from _lines(handle, source)
+
+
+RECORD_SUFFIXES = (".json", ".yaml", ".yml")
+
+
+def _record_files(folder: Path) -> list[Path]:
+    """The records in a folder: .json and .yaml files, but not case files (NAME.case.yaml)."""
+    return sorted(p for p in folder.iterdir() if p.suffix.lower() in RECORD_SUFFIXES and p.is_file()
+                  and not p.stem.lower().endswith(".case"))
 
 
 def _lines(handle: IO[bytes], name: str) -> Iterator[Item]:
@@ -119,8 +128,8 @@ def count_items(source: str) -> int | None:
     path = Path(source)
     try:
         if path.is_dir():
-            return sum(1 for p in path.iterdir() if p.suffix == ".json" and p.is_file())
-        if path.suffix.lower() == ".json":
+            return len(_record_files(path))
+        if path.suffix.lower() in RECORD_SUFFIXES:
             return 1
         with path.open("rb") as handle:
             return sum(1 for line in handle if line.strip())

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 Severity = Literal["error", "warning"]
 
@@ -24,12 +24,26 @@ class Issue:
     path: str
     message: str
     severity: Severity = "error"
+    line: int | None = None  # the line in a YAML record or case file
+    file: str | None = None  # the file the value came from, when not the record's own (a case file)
 
     def __str__(self) -> str:
-        return f"{self.path}: {self.message}" if self.path else self.message
+        where = ", ".join(p for p in (self.place, self.path) if p)
+        return f"{where}: {self.message}" if where else self.message
 
-    def as_dict(self) -> dict[str, str]:
-        return {"path": self.path, "message": self.message, "severity": self.severity}
+    @property
+    def place(self) -> str:
+        """'sak.yaml line 7', 'line 42' or '' — the file is named when it is not the record's own."""
+        line = f"line {self.line}" if self.line is not None else ""
+        return " ".join(p for p in (self.file, line) if p)
+
+    def as_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"path": self.path, "message": self.message, "severity": self.severity}
+        if self.line is not None:
+            out["line"] = self.line
+        if self.file is not None:
+            out["file"] = self.file
+        return out
 
 
 class DocgenError(Exception):

@@ -18,6 +18,10 @@ from functools import lru_cache
 from importlib.resources import files
 
 _FIELD = re.compile(r"\{([a-z_]+)\}")
+# Names that always stand for a number: matching only digits keeps "{file} line {n}" from
+# swallowing the rest of a longer message.
+_NUMBERS = frozenset({"n", "count", "max", "line", "column"})
+_NUMBER = r"-?\d+(?:\.\d+)?"
 
 
 def _pattern(key: str) -> re.Pattern[str]:
@@ -26,7 +30,7 @@ def _pattern(key: str) -> re.Pattern[str]:
     for m in _FIELD.finditer(key):
         out.append(re.escape(key[last : m.start()]))
         name = m.group(1)
-        out.append(f"(?P={name})" if name in seen else f"(?P<{name}>.+?)")
+        out.append(f"(?P={name})" if name in seen else f"(?P<{name}>{_NUMBER if name in _NUMBERS else '.+?'})")
         seen.add(name)
         last = m.end()
     out.append(re.escape(key[last:]))
@@ -51,7 +55,13 @@ def translate(text: str, lang: str | None) -> str:
     else unchanged."""
     from .settings import messages_language
 
-    lang = messages_language() or lang
+    return in_language(text, messages_language() or lang)
+
+
+def in_language(text: str, lang: str | None) -> str:
+    """`text` in `lang` when the catalog knows it, else unchanged, whatever $DOCGEN_MESSAGES says:
+    for words that are part of what a command makes (a case's timeline, a calendar), written in the
+    school's language, not messages to the person at the keyboard."""
     if not lang or lang == "en":
         return text
     exact, patterns = _catalog(lang)

@@ -2,18 +2,23 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 
+from . import casefile
 from .doctypes import DOCTYPES, doctype
 from .errors import InputError, Issue
 from .languages import LANGUAGES
 from .messages import format_path, json_problem, message
+from .models.base import is_skeleton_placeholder
 from .models.common import Document
+from .sources import Source, read
 
 if TYPE_CHECKING:
     from .profile import Profile
@@ -93,6 +98,8 @@ def validate(
     profile: Profile | None = None,
     archive_copy: bool = False,
     translate: bool = False,
+    case: str | Path | Mapping[str, Any] | None = None,
+    files: bool = True,
 ) -> Report:
     """Validate a record (dict, JSON text or model) and report every error and warning.
 
@@ -102,14 +109,31 @@ def validate(
     another language than its own, `translate` must say that its text was
     translated too (otherwise the reader would get a mixed document).
     `archive_copy` asks for the copy for the pupil's file (best_interest only).
+    `case` is the case file (a path, or its contents) for a record without its own `case`;
+    a record may also name its case file (`"case": "sak.yaml"`) and a best-interest
+    assessment its plan (`"plan": "plan.yaml"`), relative to the record's file. With
+    `files=False` (the HTTP service) a record may not name files.
     """
+    located = Located()
     if isinstance(record, Document):
         model = record.__class__
         data = record.model_dump(exclude=set(model.model_computed_fields))
     else:
-        data = parse_json(record, source or "input") if isinstance(record, (str, bytes)) else dict(record)
-        data["type"] = resolve_type(data, type)
+        if isinstance(record, (str, bytes)):
+            loaded = read(record, source or "input")
+            data, located.own = loaded.data, loaded
+        else:
+            data = dict(record)
+        located.source = source
+        try:
+            data["type"] = resolve_type(data, type)
+        except InputError as exc:
+            raise InputError(f"{source}: {exc}" if source else str(exc)) from None
         model = doctype(data["type"]).model
+        linked = _link(data, case, _base(source), files, located, set(model.model_fields))
+        if isinstance(linked, Report):
+            return linked
+        data = linked
         if profile is not None:
             data = profile.apply(data, set(model.model_fields))
     own = data.get("lang")
@@ -124,25 +148,108 @@ def validate(
             return Report(errors=[Issue("archive_copy", f"only best_interest has an archive copy, not {kind}")],
                           lang=reader)
         data["archive_copy"] = True
+    left = list(placeholders(data))
+    if left:
+        return Report(errors=located.place(left), lang=reader)
     try:
         document = model.model_validate(data)
     except ValidationError as exc:
         errors = [Issue(format_path(tuple(e["loc"])), message(e, model)) for e in exc.errors()]
-        return Report(errors=errors, lang=reader)
+        return Report(errors=located.place(errors), lang=reader)
     if document.lang not in doctype(document.type).languages:
         return Report(errors=[Issue("lang", f"'{document.type}' is not available in '{document.lang}'")],
                       lang=document.lang)
-    issues = list(document.rules())
+    issues = list(document.rules()) + located.warnings
     if profile is not None:
         issues += profile.check_custom(document.custom)
     elif document.custom:
         issues.append(Issue("custom", "custom fields need a school profile (--profile) that declares them"))
+    issues = located.place(issues)
     return Report(
         errors=[i for i in issues if i.severity == "error"],
         warnings=[i for i in issues if i.severity == "warning"],
         document=document,
         lang=document.lang,
     )
+
+
+@dataclass
+class Located:
+    """Where a record's values came from, so a finding can name the file and line."""
+
+    source: str | None = None
+    own: Source | None = None  # the record's own text (YAML keeps lines)
+    case_file: str | None = None
+    case: Source | None = None
+    taken: dict[str, str] = field(default_factory=dict)  # document key -> the case file's key it came from
+    warnings: list[Issue] = field(default_factory=list)
+
+    def place(self, issues: list[Issue]) -> list[Issue]:
+        out = []
+        for issue in issues:
+            head = issue.path.split(".")[0].split("[")[0]
+            if self.case is not None and head in self.taken:
+                inner = self.taken[head]
+                path = issue.path[len(head):].lstrip(".") if inner == "" else inner + issue.path[len(head):]
+                out.append(dataclasses.replace(issue, file=self.case_file, line=self.case.line(path)))
+            elif self.own is not None:
+                out.append(dataclasses.replace(issue, line=self.own.line(issue.path)))
+            else:
+                out.append(issue)
+        return out
+
+
+def _base(source: str | None) -> Path | None:
+    """The folder files named in a record are relative to: the record file's own."""
+    if source and source not in ("input", "<stdin>"):
+        return Path(source).parent
+    return None
+
+
+def _link(data: dict[str, Any], case: str | Path | Mapping[str, Any] | None, base: Path | None, files: bool,
+          located: Located, fields: set[str]) -> dict[str, Any] | Report:
+    """The record with its case file merged in and a best-interest assessment's plan measures."""
+    own = data.get("case")
+    if case is not None and own is not None:
+        return Report(errors=[Issue("case", "the record has its own case or names its case file; leave out --case")])
+    given = case if case is not None else own
+    if isinstance(given, (str, Path)):
+        if not files:
+            return Report(errors=[Issue("case", "must be the case itself (an object); files cannot be named here")])
+        path = casefile.resolve(given, base if case is None else None)
+        loaded = casefile.load(path)
+        located.case_file, located.case = str(path), loaded
+        data, located.taken = casefile.merged(data, loaded.data, fields)
+    elif isinstance(given, Mapping) and any(key in given for key in casefile.LIFTED):
+        data = casefile.merge(data, given, fields)
+    plan = data.get("plan")
+    if isinstance(plan, str) and "plan" in fields:
+        if not files:
+            return Report(errors=[Issue("plan", "files cannot be named here; send chosen_measures instead")])
+        planned = casefile.plan_measures(casefile.load(casefile.resolve(plan, base), "plan").data)
+        if planned is None:
+            return Report(errors=[Issue("plan", "the plan has no measures to take the chosen measures from")])
+        chosen = data.get("chosen_measures")
+        if not chosen:
+            data["chosen_measures"] = planned
+        else:
+            warning = casefile.compare_measures(list(chosen), planned)
+            if warning is not None:
+                located.warnings.append(warning)
+    return data
+
+
+def placeholders(value: Any, path: tuple[Any, ...] = ()) -> Iterator[Issue]:
+    """Values still holding a skeleton's placeholder (`docgen new`): each must be filled in."""
+    if isinstance(value, Mapping):
+        for key, item in value.items():
+            yield from placeholders(item, (*path, key))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from placeholders(item, (*path, index))
+    elif isinstance(value, str) and is_skeleton_placeholder(value):
+        yield Issue(format_path(path), "still holds the skeleton's placeholder; fill it in (or delete the line "
+                                       "if the field is optional)")
 
 
 def _mixed_language(own: object, asked: str) -> str:

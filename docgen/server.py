@@ -77,7 +77,7 @@ def create_app(
     """The application. `profile` is a loaded school profile (or None), `templates` a folder of
     the school's templates, `token` the bearer token every request but /health must carry.
     Each request goes through a `Pipeline` with these options and the request's own."""
-    base = Pipeline(Options(templates=templates), profile)
+    base = Pipeline(Options(templates=templates, files=False), profile)  # a request never names files
     _ = base.folders, base.logo  # read once: a missing folder or a bad logo fails now, not per request
     app = FastAPI(
         title="docgen",

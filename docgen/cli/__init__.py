@@ -24,8 +24,9 @@ EXIT_OK, EXIT_FAIL, EXIT_USAGE = 0, 1, 2
 
 EPILOG = """\b
 Exit codes: 0 ok, 1 bad input or a failed render, 2 wrong use of the command.
-Start with `docgen example activity_plan --lang nb > plan.json`, edit it,
-then `docgen render plan.json -o plan.docx`.
+Start a case with `docgen new case -o sak.case.yaml`, then each document with
+`docgen new TYPE --case sak.case.yaml -o doc.yaml`; fill in every «…», then
+`docgen render doc.yaml -o doc.docx`. `docgen example TYPE` shows a finished one.
 """
 
 
@@ -93,6 +94,14 @@ def profile_option(fn: F) -> F:
                         help=_PROFILE_HELP)(fn)
 
 
+def case_option(fn: F) -> F:
+    return click.option(
+        "--case", "case_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
+        help="The case file (YAML or JSON) for records that do not carry their own case: pupil, guardians, "
+             "concern, reference; start one with `docgen new case`.",
+    )(fn)
+
+
 def templates_option(fn: F) -> F:
     return click.option("--templates", "templates_dir", type=click.Path(file_okay=False, path_type=Path),
                         default=None, help="A folder of the school's templates (DIR/<lang>/<type>.docx), searched "
@@ -141,13 +150,13 @@ def _read(path: str) -> tuple[bytes, str]:
     except FileNotFoundError:
         raise InputError(f"{path}: file not found") from None
     except IsADirectoryError:
-        raise InputError(f"{path}: is a folder, not a JSON file") from None
+        raise InputError(f"{path}: is a folder, not a record (a JSON or YAML file)") from None
     except OSError as exc:
         raise InputError(f"{path}: cannot read ({(exc.strerror or str(exc)).lower()})") from None
 
 
 # The commands register themselves on `cli` when their modules are imported.
-from . import documents, reference, templates  # noqa: E402, F401
+from . import case, documents, new, reference, templates  # noqa: E402, F401
 
 
 def main() -> None:

@@ -19,6 +19,7 @@ from . import (
     _read,
     _warn,
     archive_copy_option,
+    case_option,
     cli,
     pdf_timeout_option,
     profile_option,
@@ -55,22 +56,26 @@ def _choose_format(output: str, fmt: str | None) -> str:
 @archive_copy_option
 @translate_option
 @pdf_timeout_option
+@case_option
 @templates_option
 @profile_option
 def render(
     args: tuple[str, ...], output: str, lang: str | None, template: Path | None, force: bool, fmt: str | None,
-    archive_copy: bool, translate: bool, pdf_timeout: float, templates_dir: Path | None, profile_path: Path | None,
+    archive_copy: bool, translate: bool, pdf_timeout: float, case_path: Path | None, templates_dir: Path | None,
+    profile_path: Path | None,
 ) -> None:
     """Render one record into a Word document (or PDF).
 
-    INPUT is a JSON file ('-' reads standard input). TYPE is optional when the
-    record names its own "type"; if both are given they must agree.
+    INPUT is a JSON or YAML file ('-' reads standard input). TYPE is optional
+    when the record names its own "type"; if both are given they must agree.
+    The record's shared facts may come from its case file: `case: sak.yaml`
+    in the record, or --case.
 
     \b
     Examples:
       docgen render examples/activity_plan.nb.json -o plan.docx
+      docgen render plan.yaml --case sak.case.yaml -o plan.pdf
       docgen render activity_plan case.json --lang nn -o out/
-      docgen render plan.json -o plan.pdf
       cat case.json | docgen render - -o - > plan.docx
 
     The file is written to a temporary name and moved into place only when
@@ -88,7 +93,8 @@ def render(
         raise click.UsageError("refusing to write a document to the terminal; redirect it or give -o FILE")
     fmt = _choose_format(output, fmt)
     options = Options(type=type_name, lang=lang, profile=profile_path, templates=templates_dir, template=template,
-                      format=fmt, archive_copy=archive_copy, translate=translate, pdf_timeout=pdf_timeout)
+                      format=fmt, archive_copy=archive_copy, translate=translate, pdf_timeout=pdf_timeout,
+                      case=case_path)
     data, source = _read(input_path)
     pipeline = Pipeline(options)
     speak(lang or (pipeline.profile.language if pipeline.profile else None))
@@ -136,15 +142,18 @@ def render(
 @archive_copy_option
 @translate_option
 @pdf_timeout_option
+@case_option
 @templates_option
 @profile_option
 def batch(
     source: str, outdir: Path, workers: int | None, pattern: str | None, type_name: str | None, lang: str | None,
     errors_path: Path | None, fail_fast: bool, skip_existing: bool, force: bool, fmt: str, archive_copy: bool,
-    translate: bool, pdf_timeout: float, templates_dir: Path | None, profile_path: Path | None,
+    translate: bool, pdf_timeout: float, case_path: Path | None, templates_dir: Path | None,
+    profile_path: Path | None,
 ) -> None:
     """Render many records: a JSON Lines file (one record per line), a folder
-    of .json files, or '-' for JSON Lines on standard input.
+    of .json and .yaml files (case files, *.case.yaml, are skipped), or '-'
+    for JSON Lines on standard input.
 
     One bad record never costs the good ones: every valid record is written,
     every failure and every warning goes into the report (input line or file,
@@ -178,7 +187,7 @@ def batch(
     if skip_existing and force:
         raise click.UsageError("--skip-existing and --force contradict each other; choose one")
     options = Options(type=type_name, lang=lang, profile=profile_path, templates=templates_dir, format=fmt,
-                      archive_copy=archive_copy, translate=translate, pdf_timeout=pdf_timeout)
+                      archive_copy=archive_copy, translate=translate, pdf_timeout=pdf_timeout, case=case_path)
     pipeline = Pipeline(options)
     _ = pipeline.folders  # a missing template folder fails now, before any record
     if pipeline.format.filter is not None:
@@ -220,27 +229,44 @@ def batch(
 @click.option("--lang", type=click.Choice(LANGS), help="Check as this language (rules differ by country).")
 @archive_copy_option
 @translate_option
+@case_option
 @profile_option
 def validate(inputs: tuple[str, ...], type_name: str | None, lang: str | None, archive_copy: bool, translate: bool,
-             profile_path: Path | None) -> None:
-    """Check records without writing anything.
+             case_path: Path | None, profile_path: Path | None) -> None:
+    """Check records (and case files) without writing anything.
 
-    Prints every error and warning with its field path; exit 1 if any record
-    has an error. Warnings (e.g. an evaluation more than six weeks after the
-    start of a Norwegian measure) do not fail the check. A file that cannot be
+    Prints every error and warning with its field path (and line, for YAML);
+    exit 1 if any record has an error. A case file (NAME.case.yaml, or a file
+    with a pupil and a concern but no type) is checked as a case file.
+    Warnings (e.g. an evaluation more than six weeks after the start of a
+    Norwegian measure) do not fail the check. A file that cannot be
     read is reported and the next one checked.
     """
     from ..api import Options, Pipeline
+    from ..casefile import check, is_case_file
     from ..errors import DocgenError
     from ..i18n import translate_lines
+    from ..sources import read
 
     pipeline = Pipeline(Options(type=type_name, lang=lang, profile=profile_path, archive_copy=archive_copy,
-                                translate=translate))
+                                translate=translate, case=case_path))
     reader = lang or (pipeline.profile.language if pipeline.profile else None)
     failed = False
     for path in inputs:
         try:
             data, source = _read(path)
+            loaded = read(data, source)
+            if is_case_file(source, loaded.data):
+                own = loaded.data.get("lang")
+                try:
+                    check(loaded, source)  # a case file: every error by path and line, or fine
+                except DocgenError as exc:
+                    said = translate_lines(str(exc), own if isinstance(own, str) else reader)
+                    click.echo(f"docgen: error: {said}", err=True)
+                    failed = True
+                    continue
+                click.echo(f"{source}: ok")
+                continue
             report = pipeline.validate(data, source)
         except DocgenError as exc:
             click.echo(f"docgen: error: {translate_lines(str(exc), reader)}", err=True)

@@ -51,10 +51,13 @@ def schema(type_name: str | None, directory: Path, check: bool) -> None:
 @click.argument("type_name", metavar="TYPE")
 @click.option("--lang", type=click.Choice(LANGS), default="nb", show_default=True)
 def example(type_name: str, lang: str) -> None:
-    """Print a valid example record to start from.
+    """Print a filled-in example record about an invented pupil, to see what
+    a finished record looks like. For a real case start from a blank
+    skeleton instead (`docgen new TYPE`): an example's text about another
+    child would otherwise validate and reach the document.
 
     \b
-      docgen example activity_plan --lang da > handleplan.json
+      docgen example activity_plan --lang da > eksempel-handleplan.json
     """
     from ..doctypes import doctype
     from ..errors import InputError
@@ -67,6 +70,10 @@ def example(type_name: str, lang: str) -> None:
     if not path.is_file():
         raise InputError(f"no bundled example for '{type_name}' in '{lang}'")
     click.echo(path.read_text(encoding="utf-8"), nl=False)
+    from ..i18n import translate
+
+    click.echo("docgen: " + translate("this is an example about invented people; start a real record with "
+                                      "`docgen new {type}`", lang).replace("{type}", info.name), err=True)
 
 
 @cli.command(epilog=EPILOG)

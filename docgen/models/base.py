@@ -6,9 +6,10 @@ from __future__ import annotations
 import datetime as dt
 import re
 from enum import Enum
+from functools import lru_cache
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 from pydantic_core import PydanticCustomError
 
 from ..text import clean_line, clean_text
@@ -117,7 +118,9 @@ def labelled(
 
 
 class Record(BaseModel):
-    """Strict base: a misspelt key is an error, not silently ignored."""
+    """Strict base: a misspelt key is an error, not silently ignored. A key left empty (null; in
+    YAML `key:` with nothing after it) means its default where the field has one that is not null:
+    `document_date:` is today, `copies:` no copies, `ended:` false."""
 
     model_config = ConfigDict(
         extra="forbid",
@@ -126,11 +129,55 @@ class Record(BaseModel):
         use_enum_values=False,
     )
 
+    @model_validator(mode="before")
+    @classmethod
+    def _blank_means_default(cls, data: Any) -> Any:
+        if isinstance(data, dict) and any(value is None for value in data.values()):
+            defaulted = _defaulted(cls)
+            data = {key: value for key, value in data.items() if value is not None or key not in defaulted}
+        return data
+
+
+_DEFAULTED: dict[type, frozenset[str]] = {}
+
+
+def _defaulted(model: type[BaseModel]) -> frozenset[str]:
+    """The fields of `model` that have a default other than null: a null sent for one means the default."""
+    found = _DEFAULTED.get(model)
+    if found is None:
+        found = _DEFAULTED[model] = frozenset(
+            name for name, info in model.model_fields.items()
+            if info.default_factory is not None or (not info.is_required() and info.default is not None)
+        )
+    return found
+
 
 _PLACEHOLDERS = frozenset({
     "tbd", "todo", "xxx", "xx", "x", "fyll inn", "fyll ut", "fylles ut", "fyllast ut", "skriv her", "skriv inn",
     "udfyld", "udfyldes", "skriv", "lorem ipsum", "placeholder", "tekst", "text",
 })
+
+
+# `docgen new` writes a required value as one of these, in the skeleton's language (the catalogs
+# translate them): refused wherever one is left, whatever the field's type. Only these exact
+# strings count: Norwegian and Danish quote with «», so «Trygg skolevei» is a real name.
+SKELETON_PLACEHOLDERS = (
+    "«fill in»", "«full name»", "«YYYY-MM-DD»", "«YYYY-MM-DD HH:MM»", "«choose from the list above»",
+    "«number»", "«true or false»",
+)
+
+
+@lru_cache(maxsize=1)
+def _skeleton_placeholders() -> frozenset[str]:
+    from ..i18n import in_language
+    from ..languages import CODES
+
+    return frozenset(in_language(text, lang) for text in SKELETON_PLACEHOLDERS for lang in ("en", *CODES))
+
+
+def is_skeleton_placeholder(text: str) -> bool:
+    """A value `docgen new` wrote that nobody replaced."""
+    return text.strip() in _skeleton_placeholders()
 
 
 def is_placeholder(text: str | None) -> bool:

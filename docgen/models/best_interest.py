@@ -13,7 +13,7 @@ from typing import Any, Literal
 from pydantic import Field, computed_field
 
 from ..errors import Issue
-from .base import Choice, Line, OptText, Record, Text, is_placeholder, labelled
+from .base import Choice, Line, OptLine, OptText, Record, Text, is_placeholder, labelled
 from .common import CaseDocument, Staff
 
 _ANONYMOUS = {"elev", "eleven", "barn", "barnet", "pupil", "child", "medelev", "medelevar", "medelever", "anden"}
@@ -149,6 +149,11 @@ class BestInterest(CaseDocument):
     considerations: Considerations
     conclusion: Text = Field(description="What the weighing shows, tied to the measures chosen.")
     chosen_measures: list[Line] = Field(default_factory=list, description="The measures the conclusion leads to.")
+    plan: OptLine = Field(
+        None,
+        description="The activity plan's file (relative to this one): its measures become the chosen measures "
+        "when the list is empty; validate warns when the two differ.",
+    )
     other_children: list[OtherChild] = Field(
         default_factory=list, description="Other children the measures affect, anonymised."
     )

@@ -7,7 +7,7 @@ document, so the receipt, the assessment and the plan need no retyping.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import Literal
 
 from pydantic import Field, computed_field, model_validator
@@ -279,6 +279,28 @@ def plan_working_days() -> int:
     return table("DK").value("plan_working_days")
 
 
+def plan_deadline(first_known: dt.date) -> dt.date:
+    """Denmark: the last day for the handleplan as the law counts (weekends and public holidays
+    do not count; school holidays do), from the day the school first knew."""
+    return add_working_days(first_known, plan_working_days(), "DK")
+
+
+def closing_in_plan_period(first_known: dt.date, closing_days: Sequence[ClosingPeriod]) -> list[ClosingPeriod]:
+    """The school's closing periods that overlap the days counted towards the Danish deadline."""
+    deadline = plan_deadline(first_known)
+    return [p for p in closing_days if p.first <= deadline and p.last > first_known]
+
+
+def plan_deadline_school_days(first_known: dt.date, closing_days: Sequence[ClosingPeriod]) -> dt.date | None:
+    """The same count with the school's closing days left out too: the latest date the school
+    gives itself when the law's deadline falls in its holidays (see law fact school_holidays_remark);
+    None when the count runs through none of them."""
+    if not closing_in_plan_period(first_known, closing_days):
+        return None
+    periods = [(p.first, p.last) for p in closing_days]
+    return add_working_days(first_known, plan_working_days(), "DK", periods)
+
+
 class CaseDocument(Document):
     """A document about one pupil's case: the plan, the receipt, the assessment."""
 
@@ -307,24 +329,20 @@ class CaseDocument(Document):
         holidays do not count; school holidays do)."""
         if self.country != "DK":
             return None
-        return add_working_days(self.case.concern.first_known_date, plan_working_days(), "DK")
+        return plan_deadline(self.case.concern.first_known_date)
 
     def _closing_in_plan_period(self) -> list[ClosingPeriod]:
         """The school's closing periods that overlap the days counted towards the Danish deadline."""
-        deadline = self._plan_deadline()
-        if deadline is None:
+        if self.country != "DK":
             return []
-        start = self.case.concern.first_known_date
-        return [p for p in self.school.closing_days if p.first <= deadline and p.last > start]
+        return closing_in_plan_period(self.case.concern.first_known_date, self.school.closing_days)
 
     def _plan_deadline_school_days(self) -> dt.date | None:
         """The same count with the school's closing days left out too: the latest date the school
         gives itself when the law's deadline falls in its holidays (see law fact school_holidays_remark)."""
-        closing = self._closing_in_plan_period()
-        if not closing:
+        if self.country != "DK":
             return None
-        periods = [(p.first, p.last) for p in self.school.closing_days]
-        return add_working_days(self.case.concern.first_known_date, plan_working_days(), "DK", periods)
+        return plan_deadline_school_days(self.case.concern.first_known_date, self.school.closing_days)
 
 
 class WithPlanDeadline(CaseDocument):

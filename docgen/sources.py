@@ -1,0 +1,166 @@
+"""Records and case files as text: JSON for integrations, YAML for people, both to one plain dict.
+
+YAML is read with ruamel.yaml, which keeps each value's line, so an error can say
+`plan.yaml line 42, measures[2].evaluation_date: …`. Only plain data is accepted:
+no tags (`!!python/object`, or any other), no anchors or aliases (a "billion
+laughs" file expands a few lines into gigabytes; a hand-written record never needs
+them), no duplicate keys, and a nesting depth a record never reaches.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from dataclasses import dataclass, field
+from pathlib import PurePath
+from typing import Any
+
+from .errors import InputError
+from .messages import format_path
+
+MAX_DEPTH = 64
+YAML_SUFFIXES = (".yaml", ".yml")
+
+
+@dataclass
+class Source:
+    """A record as data, with the line each field path starts on (YAML only)."""
+
+    data: dict[str, Any]
+    lines: dict[str, int] = field(default_factory=dict)
+
+    def line(self, path: str) -> int | None:
+        """The line of `path`, else of its nearest parent that has one."""
+        while path:
+            if path in self.lines:
+                return self.lines[path]
+            cut = max(path.rfind("."), path.rfind("["))
+            path = path[:cut] if cut > 0 else ""
+        return None
+
+
+def is_yaml(name: str | None, data: str | bytes) -> bool:
+    """By the file's suffix; for standard input (or an unknown suffix), by the first character.
+    A line of a JSON Lines stream ('cases.jsonl:12', '<stdin>:3') is always JSON."""
+    if name and re.search(r":\d+$", name):
+        return False
+    if name and PurePath(name).suffix.lower() in YAML_SUFFIXES:
+        return True
+    if name and PurePath(name).suffix.lower() == ".json":
+        return False
+    head = data.lstrip()[:1] if isinstance(data, str) else data.lstrip().lstrip(b"\xef\xbb\xbf")[:1]
+    return head not in ("{", "[", b"{", b"[", "", b"")
+
+
+def read(data: str | bytes, source: str = "input") -> Source:
+    """One record (or case file) from JSON or YAML text."""
+    from .records import parse_json
+
+    if not is_yaml(source, data):
+        return Source(parse_json(data, source))
+    return parse_yaml(data, source)
+
+
+def parse_yaml(data: str | bytes, source: str = "input") -> Source:
+    if isinstance(data, bytes):
+        try:
+            data = data.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            raise InputError(f"{source}: not UTF-8 text; save the file as UTF-8") from None
+    data = data.removeprefix("\ufeff")
+    from ruamel.yaml import YAML
+    from ruamel.yaml.error import MarkedYAMLError, YAMLError
+
+    yaml = YAML(typ="rt", pure=True)
+    yaml.Constructor = _constructor()
+    try:
+        _check_events(yaml, data, source)
+        value = yaml.load(io.StringIO(data))
+    except InputError:
+        raise
+    except MarkedYAMLError as exc:
+        raise InputError(f"{source}: not valid YAML: {_yaml_problem(exc)}") from None
+    except (YAMLError, RecursionError, ValueError) as exc:
+        raise InputError(f"{source}: not valid YAML ({type(exc).__name__})") from None
+    if not isinstance(value, dict):
+        kind = "nothing" if value is None else "a list" if isinstance(value, list) else "a single value"
+        raise InputError(f"{source}: a record must be a YAML mapping (key: value lines), not {kind}")
+    lines: dict[str, int] = {}
+    return Source(_plain(value, (), lines, source), lines)
+
+
+def _constructor() -> Any:
+    """ruamel's round-trip constructor with dates left as the text they are: the model reads
+    them as JSON records have them, and a wrong date gets the model's message and its line."""
+    from ruamel.yaml.constructor import RoundTripConstructor
+
+    class TextDates(RoundTripConstructor):
+        pass
+
+    TextDates.add_constructor("tag:yaml.org,2002:timestamp", TextDates.construct_yaml_str)
+    return TextDates
+
+
+def _check_events(yaml: Any, data: str, source: str) -> None:
+    """Refuse what a record never needs before anything is built: tags, anchors, aliases, depth."""
+    depth = 0
+    for event in yaml.parse(io.StringIO(data)):
+        kind = type(event).__name__
+        line = event.start_mark.line + 1
+        if kind == "AliasEvent" or getattr(event, "anchor", None):
+            raise InputError(f"{source} line {line}: YAML anchors and aliases (& and *) are not allowed in a "
+                             "record; write the value out")
+        if getattr(event, "tag", None) is not None:  # only an explicit tag sets it
+            raise InputError(f"{source} line {line}: YAML tags (!…) are not allowed in a record")
+        if kind in ("MappingStartEvent", "SequenceStartEvent"):
+            depth += 1
+            if depth > MAX_DEPTH:
+                raise InputError(f"{source} line {line}: nested more than {MAX_DEPTH} levels deep")
+        elif kind in ("MappingEndEvent", "SequenceEndEvent"):
+            depth -= 1
+
+
+def _yaml_problem(exc: Any) -> str:
+    """The parser's reason and line, in words for a person editing the file."""
+    mark = exc.problem_mark or exc.context_mark
+    where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark is not None else ""
+    problem = (exc.problem or exc.context or "").strip()
+    if "\\t" in problem or "tab" in problem:
+        problem = "a tab is used for indentation; indent with spaces"
+    elif "duplicate key" in problem or "found duplicate key" in str(exc):
+        problem = "a key appears twice in one mapping"
+    return f"{where}{problem}" if problem else f"{where}cannot be read"
+
+
+def _plain(value: Any, path: tuple[Any, ...], lines: dict[str, int], source: str) -> Any:
+    """ruamel's round-trip objects as JSON's types, recording each mapping key's and list item's line."""
+    if isinstance(value, dict):
+        out: dict[str, Any] = {}
+        for key, item in value.items():
+            if not isinstance(key, str):
+                raise InputError(f"{source}: {format_path(path) or 'the top level'} has a key that is not text "
+                                 f"({type(key).__name__}); write keys as words")
+            here = (*path, key)
+            position = value.lc.key(key) if hasattr(value, "lc") else None
+            if position is not None:
+                lines[format_path(here)] = position[0] + 1
+            out[key] = _plain(item, here, lines, source)
+        return out
+    if isinstance(value, list):
+        items = []
+        for index, item in enumerate(value):
+            here = (*path, index)
+            position = value.lc.item(index) if hasattr(value, "lc") else None
+            if position is not None:
+                lines[format_path(here)] = position[0] + 1
+            items.append(_plain(item, here, lines, source))
+        return items
+    if isinstance(value, str):
+        return str(value)  # ruamel's scalar string subclasses, as plain text
+    if isinstance(value, bool) or value is None:
+        return value
+    if isinstance(value, int):
+        return int(value)
+    if isinstance(value, float):
+        return float(value)
+    return str(value)
