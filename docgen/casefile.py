@@ -122,7 +122,7 @@ def check(source: Source, name: str) -> CaseFile:
     case's own rules (a school_aware_date after received_date, …)."""
     from .records import placeholders
 
-    issues = list(placeholders(source.data))
+    issues = placeholders(source.data)
     case: CaseFile | None = None
     if not issues:
         try:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -16,7 +16,7 @@ from .doctypes import DOCTYPES, doctype
 from .errors import InputError, Issue
 from .languages import LANGUAGES
 from .messages import format_path, json_problem, message
-from .models.base import is_skeleton_placeholder
+from .models.base import SKELETON_MARK, is_skeleton_placeholder
 from .models.common import Document
 from .sources import Source, read
 
@@ -148,7 +148,7 @@ def validate(
             return Report(errors=[Issue("archive_copy", f"only best_interest has an archive copy, not {kind}")],
                           lang=reader)
         data["archive_copy"] = True
-    left = list(placeholders(data))
+    left = placeholders(data)
     if left:
         return Report(errors=located.place(left), lang=reader)
     try:
@@ -239,17 +239,38 @@ def _link(data: dict[str, Any], case: str | Path | Mapping[str, Any] | None, bas
     return data
 
 
-def placeholders(value: Any, path: tuple[Any, ...] = ()) -> Iterator[Issue]:
-    """Values still holding a skeleton's placeholder (`docgen new`): each must be filled in."""
-    if isinstance(value, Mapping):
-        for key, item in value.items():
-            yield from placeholders(item, (*path, key))
-    elif isinstance(value, list):
-        for index, item in enumerate(value):
-            yield from placeholders(item, (*path, index))
-    elif isinstance(value, str) and is_skeleton_placeholder(value):
-        yield Issue(format_path(path), "still holds the skeleton's placeholder; fill it in (or delete the line "
-                                       "if the field is optional)")
+def placeholders(value: Any) -> list[Issue]:
+    """Values still holding a skeleton's placeholder (`docgen new`): each must be filled in.
+
+    Runs on every record: a quick look for the mark first, field paths only when there is one."""
+    if not _marked(value):
+        return []
+    found: list[Issue] = []
+    stack: list[tuple[tuple[Any, ...], Any]] = [((), value)]
+    while stack:
+        path, item = stack.pop()
+        if isinstance(item, str):
+            if item[:1] == SKELETON_MARK and is_skeleton_placeholder(item):
+                found.append(Issue(format_path(path), PLACEHOLDER_LEFT))
+        elif isinstance(item, Mapping):
+            stack.extend(((*path, key), child) for key, child in reversed(list(item.items())))
+        elif isinstance(item, list):
+            stack.extend(((*path, index), child) for index, child in reversed(list(enumerate(item))))
+    return found
+
+
+def _marked(value: Any) -> bool:
+    kind = type(value)
+    if kind is str:
+        return value[:1] == SKELETON_MARK
+    if kind is dict:
+        return any(map(_marked, value.values()))
+    if kind is list:
+        return any(map(_marked, value))
+    return isinstance(value, Mapping)  # another kind of mapping: let the full walk decide
+
+
+PLACEHOLDER_LEFT = "still holds the skeleton's placeholder; fill it in (or delete the line if the field is optional)"
 
 
 def _mixed_language(own: object, asked: str) -> str:

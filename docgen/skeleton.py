@@ -339,7 +339,7 @@ class _Writer:
             from .models.best_interest import Aspect
 
             aspect = Aspect(key)
-            return f"{aspect.label(self.lang)}: {aspect.hint(self.lang)}"
+            return f"{aspect.label(self.lang)} – {aspect.hint(self.lang)}"
         text = info.description or _FALLBACK.get(key, "")
         return self.say(text)
 

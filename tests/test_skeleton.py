@@ -34,7 +34,7 @@ DESCRIBED = {  # a description of each kind's own, as the catalogs translate it
     ("activity_plan", "nb"): "Hvorfor planen lages: problemet slik skolen forstår det.",
     ("activity_plan", "nn"): "Kvifor planen blir laga: problemet slik skulen forstår det.",
     ("activity_plan", "da"): "Hvorfor planen udarbejdes: problemet som skolen forstår det.",
-    (CASE, "da"): "Familiens kontaktperson på skolen: kontaktpersonen i kvitteringen og koordinatoren af handleplanen.",
+    (CASE, "da"): "Familiens kontaktperson på skolen: kontaktpersonen i kvitteringen og koordinator for handleplanen.",
 }
 
 

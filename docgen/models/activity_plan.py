@@ -86,7 +86,7 @@ class ActivityPlan(WithPlanDeadline):
         "default: the school profile's signature.",
     )
     family_informed_date: Date | None = Field(
-        None, description="When the pupil and the parents were told about the plan (Danish plans record it)."
+        None, description="When the pupil and the parents were told about the plan (the plan states it)."
     )
 
     @computed_field(  # type: ignore[prop-decorator]

@@ -167,6 +167,9 @@ SKELETON_PLACEHOLDERS = (
 )
 
 
+SKELETON_MARK = "«"  # every placeholder starts with it
+
+
 @lru_cache(maxsize=1)
 def _skeleton_placeholders() -> frozenset[str]:
     from ..i18n import in_language

@@ -101,7 +101,8 @@ class ConcernReceipt(WithPlanDeadline):
         description="Meeting agenda; leave empty for the standard agenda of the template.",
     )
     temporary_measures: list[Line] = Field(
-        default_factory=list, description="Measures started at once (Danish letters state them)."
+        default_factory=list,
+        description="Measures started at once, while the case is investigated; the letter names them.",
     )
     contact: Staff = Field(description="Whom to contact if the time does not suit, or with questions.")
     signatory: Staff = Field(description="Who signs: rector, department head or school leader.")
