@@ -15,6 +15,7 @@ API send). The document's own values win over the case file's.
 from __future__ import annotations
 
 import dataclasses
+import stat
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -85,17 +86,30 @@ def resolve(path: str | Path, base: Path | None, what: str = "case file") -> Pat
     return target
 
 
+MAX_BYTES = 2 * 1024 * 1024  # a case file or a plan is a few kB; refuse what cannot be one
+
+
 def load(path: Path, what: str = "case file") -> Source:
-    """A case file (or a plan a document refers to), read as JSON or YAML."""
+    """A case file (or a plan a document refers to), read as JSON or YAML: a regular file, at most
+    2 MB (a record naming /dev/zero or a FIFO must not hang or exhaust docgen)."""
     try:
-        data = path.read_bytes()
+        info = path.stat()
+        if stat.S_ISDIR(info.st_mode):
+            raise InputError(f"{path}: is a folder, not a {what}")
+        if not stat.S_ISREG(info.st_mode):
+            raise InputError(f"{path}: is not a regular file, so it cannot be a {what}")
+        if info.st_size > MAX_BYTES:
+            raise InputError(f"{path}: is larger than 2 MB, so it cannot be a {what}")
+        with path.open("rb") as handle:
+            data = handle.read(MAX_BYTES + 1)
     except FileNotFoundError:
         raise InputError(f"{path}: {what} not found") from None
-    except IsADirectoryError:
-        raise InputError(f"{path}: is a folder, not a {what}") from None
     except OSError as exc:
         raise InputError(f"{path}: cannot read the {what} ({(exc.strerror or str(exc)).lower()})") from None
-    return read(data, str(path))
+    source = read(data, str(path))
+    if what == "case file" and "type" in source.data:
+        raise InputError(f"{path}: is a document (it names its \"type\"), not a case file")
+    return source
 
 
 def plan_measures(plan: Mapping[str, Any]) -> list[str] | None:

@@ -1,9 +1,12 @@
-"""JSON in, validated model out: parsing, type and language resolution, cross-field rules."""
+"""Records in (JSON or YAML, with their case file), validated models out: parsing, type and
+language resolution, cross-field rules."""
 
 from __future__ import annotations
 
 import dataclasses
 import json
+import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -65,6 +68,8 @@ def parse_json(data: str | bytes, source: str = "input") -> dict[str, Any]:
         value = json.loads(data, object_pairs_hook=no_duplicates)
     except json.JSONDecodeError as exc:
         raise InputError(f"{source}: not valid JSON: {json_problem(exc)}") from None
+    except RecursionError:
+        raise InputError(f"{source}: nested too deeply to be a record") from None
     if not isinstance(value, dict):
         raise InputError(f"{source}: a record must be a JSON object ({{...}}), not {_json_kind(value)}")
     return value
@@ -101,7 +106,7 @@ def validate(
     case: str | Path | Mapping[str, Any] | None = None,
     files: bool = True,
 ) -> Report:
-    """Validate a record (dict, JSON text or model) and report every error and warning.
+    """Validate a record (dict, JSON or YAML text, or model) and report every error and warning.
 
     With a school `profile`, its school facts and language fill what the record
     leaves out, and `custom` is checked against the fields it declares.
@@ -117,7 +122,7 @@ def validate(
     located = Located()
     if isinstance(record, Document):
         model = record.__class__
-        data = record.model_dump(exclude=set(model.model_computed_fields))
+        data = record.model_dump(round_trip=True)  # computed fields (at every level) left out
     else:
         if isinstance(record, (str, bytes)):
             loaded = read(record, source or "input")
@@ -200,22 +205,35 @@ class Located:
 
 
 def _base(source: str | None) -> Path | None:
-    """The folder files named in a record are relative to: the record file's own."""
-    if source and source not in ("input", "<stdin>"):
-        return Path(source).parent
-    return None
+    """The folder files named in a record are relative to: the record file's own. None for a
+    record that was not read from a file of its own (the API's dicts, standard input, a line of
+    JSON Lines from another system): such a record may not name files at all."""
+    if not source or source in ("input", "<stdin>") or re.search(r":\d+$", source):
+        return None
+    return Path(source).parent
 
 
 def _link(data: dict[str, Any], case: str | Path | Mapping[str, Any] | None, base: Path | None, files: bool,
           located: Located, fields: set[str]) -> dict[str, Any] | Report:
     """The record with its case file merged in and a best-interest assessment's plan measures."""
+    lang = data.get("lang") if data.get("lang") in LANGUAGES else None
+    if "case" not in fields:
+        if case is not None:
+            return Report(errors=[Issue("case", "this document type has no case; leave out --case")], lang=lang)
+        return data
     own = data.get("case")
+    if isinstance(own, str) and not own.strip():
+        own = data["case"] = None
+    if isinstance(own, str) and isinstance(case, (str, Path)) and _same_file(casefile.resolve(own, base), Path(case)):
+        own = None  # the record names the very file --case gives
     if case is not None and own is not None:
-        return Report(errors=[Issue("case", "the record has its own case or names its case file; leave out --case")])
+        return Report(errors=[Issue("case", "the record has its own case or names another case file; "
+                                            "leave out --case")], lang=lang)
     given = case if case is not None else own
     if isinstance(given, (str, Path)):
-        if not files:
-            return Report(errors=[Issue("case", "must be the case itself (an object); files cannot be named here")])
+        if not files or (case is None and base is None):
+            return Report(errors=[Issue("case", "must be the case itself (an object); files cannot be named here")],
+                          lang=lang)
         path = casefile.resolve(given, base if case is None else None)
         loaded = casefile.load(path)
         located.case_file, located.case = str(path), loaded
@@ -223,12 +241,14 @@ def _link(data: dict[str, Any], case: str | Path | Mapping[str, Any] | None, bas
     elif isinstance(given, Mapping) and any(key in given for key in casefile.LIFTED):
         data = casefile.merge(data, given, fields)
     plan = data.get("plan")
-    if isinstance(plan, str) and "plan" in fields:
-        if not files:
-            return Report(errors=[Issue("plan", "files cannot be named here; send chosen_measures instead")])
+    if isinstance(plan, str) and "plan" in fields and plan.strip():
+        if not files or base is None:
+            return Report(errors=[Issue("plan", "files cannot be named here; send chosen_measures instead")],
+                          lang=lang)
         planned = casefile.plan_measures(casefile.load(casefile.resolve(plan, base), "plan").data)
         if planned is None:
-            return Report(errors=[Issue("plan", "the plan has no measures to take the chosen measures from")])
+            return Report(errors=[Issue("plan", "the plan has no measures to take the chosen measures from")],
+                          lang=lang)
         chosen = data.get("chosen_measures")
         if not chosen:
             data["chosen_measures"] = planned
@@ -237,6 +257,13 @@ def _link(data: dict[str, Any], case: str | Path | Mapping[str, Any] | None, bas
             if warning is not None:
                 located.warnings.append(warning)
     return data
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    try:
+        return os.path.samefile(a, b)
+    except OSError:
+        return False
 
 
 def placeholders(value: Any) -> list[Issue]:

@@ -82,9 +82,10 @@ def parse_yaml(data: str | bytes, source: str = "input") -> Source:
         raise InputError(f"{source}: not valid YAML: {_yaml_problem(exc)}") from None
     except (YAMLError, RecursionError, ValueError) as exc:
         raise InputError(f"{source}: not valid YAML ({type(exc).__name__})") from None
+    if value is None:
+        raise InputError(f"{source}: the file holds no record (it is empty, or only comments)")
     if not isinstance(value, dict):
-        kind = "nothing" if value is None else "a list" if isinstance(value, list) else "a single value"
-        raise InputError(f"{source}: a record must be a YAML mapping (key: value lines), not {kind}")
+        raise InputError(f"{source}: a record must be a YAML mapping (key: value lines), not a list or a single value")
     lines: dict[str, int] = {}
     return Source(_plain(value, (), lines, source), lines)
 
@@ -138,8 +139,10 @@ def _plain(value: Any, path: tuple[Any, ...], lines: dict[str, int], source: str
         out: dict[str, Any] = {}
         for key, item in value.items():
             if not isinstance(key, str):
-                raise InputError(f"{source}: {format_path(path) or 'the top level'} has a key that is not text "
-                                 f"({type(key).__name__}); write keys as words")
+                where = value.lc.key(key)[0] + 1 if hasattr(value, "lc") else None
+                at = f" line {where}" if where else ""
+                raise InputError(f"{source}{at}: a key is not text (a number, a date or true/false); "
+                                 "write keys as words")
             here = (*path, key)
             position = value.lc.key(key) if hasattr(value, "lc") else None
             if position is not None:

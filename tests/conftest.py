@@ -142,11 +142,12 @@ _NO_CONFIG = tempfile.mkdtemp(prefix="docgen-test-no-config-")
 CLEAN_ENV = {"DOCGEN_TEMPLATES": None, "DOCGEN_PROFILE": None, "XDG_CONFIG_HOME": _NO_CONFIG}
 
 
-def run_cli(*args: object, env: dict[str, str | None] | None = None) -> Result:
-    """`docgen ARGS` in-process, in a clean environment (plus `env`)."""
+def run_cli(*args: object, env: dict[str, str | None] | None = None, input: str | bytes | None = None) -> Result:
+    """`docgen ARGS` in-process, in a clean environment (plus `env`), with `input` on standard input."""
     from docgen.cli import cli
 
-    return CliRunner().invoke(cli, [str(a) for a in args], env={**CLEAN_ENV, **(env or {})}, catch_exceptions=False)
+    return CliRunner().invoke(cli, [str(a) for a in args], env={**CLEAN_ENV, **(env or {})}, catch_exceptions=False,
+                              input=input)
 
 
 def ok(result: Result) -> None:

@@ -14,7 +14,7 @@ from ruamel.yaml import YAML
 import docgen
 from docgen.casefile import CaseFile
 
-from conftest import all_text, assert_clean_error, load_example, ok, open_docx, run_cli
+from conftest import ROOT, all_text, assert_clean_error, load_example, ok, open_docx, run_cli
 
 
 def dump(data: dict[str, Any], path: Path) -> Path:
@@ -68,8 +68,12 @@ def test_the_case_option_and_the_case_key_are_the_same(folder: Path, tmp_path: P
     ok(run_cli("render", folder / "kvittering.yaml", "-o", tmp_path / "b.docx"))
     assert (tmp_path / "a.docx").read_bytes() == (tmp_path / "b.docx").read_bytes()
     ok(run_cli("validate", bare, "--case", folder / "sak.case.yaml"))
-    result = run_cli("render", folder / "kvittering.yaml", "--case", folder / "sak.case.yaml", "-o", tmp_path / "c.docx")
-    record_error(result, "case: the record has its own case or names its case file; leave out --case")
+    # A record that names the very file --case gives is fine; another case file is a contradiction.
+    ok(run_cli("render", folder / "kvittering.yaml", "--case", folder / "sak.case.yaml", "-o", tmp_path / "c.docx"))
+    other = folder / "annen.case.yaml"
+    other.write_bytes((folder / "sak.case.yaml").read_bytes())
+    result = run_cli("render", folder / "kvittering.yaml", "--case", other, "-o", tmp_path / "d.docx")
+    record_error(result, "case: the record has its own case or names another case file; leave out --case")
 
 
 def test_a_change_in_the_case_file_shows_in_every_document(folder: Path, tmp_path: Path) -> None:
@@ -174,3 +178,60 @@ def test_text_in_guillemets_is_not_a_placeholder() -> None:
     assert docgen.validate(record).ok
     record["measures"][0]["name"] = "«fyll inn»"
     assert [i.path for i in docgen.validate(record).errors] == ["measures[0].name"]
+
+
+def test_only_a_record_read_from_a_file_may_name_files(folder: Path, tmp_path: Path) -> None:
+    """Records from another system (standard input, JSON Lines, the API's dicts) could otherwise make
+    docgen read any file on the machine into a document."""
+    record = YAML().load((folder / "kvittering.yaml").read_text(encoding="utf-8"))
+    record["case"] = str(folder / "sak.case.yaml")
+    report = docgen.validate(dict(record))
+    assert [(i.path, i.message) for i in report.errors] == [
+        ("case", "must be the case itself (an object); files cannot be named here")]
+    line = json.dumps(dict(record), default=str)
+    result = run_cli("batch", "-", "-o", tmp_path / "out", input=line + "\n")
+    assert result.exit_code == 1 and "files cannot be named here" in (tmp_path / "out" / "docgen-errors.jsonl").read_text()
+    assert not list((tmp_path / "out").glob("*.docx"))
+
+
+@pytest.mark.parametrize("target", ["/dev/zero", "fifo"])
+def test_a_case_file_must_be_a_regular_file(folder: Path, target: str) -> None:
+    import os
+
+    if target == "fifo":
+        target = str(folder / "fifo.case.yaml")
+        os.mkfifo(target)
+    path = folder / "kvittering.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace("case: sak.case.yaml", f"case: {target}"),
+                    encoding="utf-8")
+    result = run_cli("validate", path)
+    assert result.exit_code == 1 and "is not a regular file, so it cannot be a case file" in result.stderr
+
+
+def test_a_document_is_not_a_case_file(folder: Path) -> None:
+    path = folder / "plan.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace("case: sak.case.yaml", "case: kvittering.yaml"),
+                    encoding="utf-8")
+    result = run_cli("validate", path)
+    assert result.exit_code == 1 and "is a document (it names its \"type\"), not a case file" in result.stderr
+
+
+def test_a_validated_model_goes_back_in() -> None:
+    for name in ("concern_receipt.nb.json", "activity_plan.da.json", "best_interest.nn.json", "strategy.nb.json"):
+        model = docgen.load(load_example(name))
+        assert docgen.validate(model).ok, name
+
+
+def test_a_strategy_has_no_case(tmp_path: Path) -> None:
+    result = run_cli("new", "strategy", "--case", tmp_path / "x.case.yaml")
+    assert result.exit_code == 2 and "not a case's" in result.stderr
+    result = run_cli("validate", "--case", tmp_path / "x.case.yaml", ROOT / "examples" / "strategy.nb.json")
+    assert result.exit_code == 1 and "this document type has no case; leave out --case" in result.stderr
+
+
+def test_deeply_nested_json_is_a_clean_error(tmp_path: Path) -> None:
+    path = tmp_path / "deep.json"
+    path.write_text('{"a": ' + "[" * 5000 + "]" * 5000 + "}", encoding="utf-8")
+    result = run_cli("validate", path)
+    assert result.exit_code == 1 and "nested too deeply to be a record" in result.stderr
+    assert "internal error" not in result.stderr

@@ -59,8 +59,9 @@ def test_dates_stay_text_so_a_wrong_date_gets_the_models_message_and_its_line(tm
         ('a: !!python/object/apply:os.system ["true"]\n', "line 1: YAML tags (!…) are not allowed"),
         ("a: [1, 2\n", "not valid YAML: line 2"),
         ("- just\n- a list\n", "a record must be a YAML mapping (key: value lines), not a list"),
+        ("# only a comment\n", "the file holds no record (it is empty, or only comments)"),
         ("[" * 100 + "]" * 100 + "\n", "nested more than 64 levels deep"),
-        ("1: one\n", "has a key that is not text"),
+        ("1: one\n", "line 1: a key is not text"),
     ],
 )
 def test_bad_yaml_is_one_clear_message_with_the_line(text: str, expect: str) -> None:

@@ -73,12 +73,13 @@ def _warn(message: str) -> None:
 @click.option("--debug", is_flag=True, help="Show the full traceback when something fails.")
 @click.pass_context
 def cli(ctx: click.Context, debug: bool) -> None:
-    """Turn validated case records (JSON) into the Word documents Norwegian and
-    Danish schools must write when a pupil is not safe at school.
+    """Turn validated case records (YAML or JSON) into the Word documents
+    Norwegian and Danish schools must write when a pupil is not safe at school.
 
-    Each record is a JSON object naming its document "type" and language
-    ("lang": nb Bokmål, nn Nynorsk, da Danish). Records are checked before
-    anything is written; errors name the field, e.g. measures[2].evaluation_date.
+    Each record names its document "type" and language ("lang": nb Bokmål,
+    nn Nynorsk, da Danish); a case's documents share one case file. Records
+    are checked before anything is written; errors name the field (and the
+    line), e.g. line 42, measures[2].evaluation_date.
     """
     ctx.meta["docgen.debug"] = debug
 
@@ -97,8 +98,8 @@ def profile_option(fn: F) -> F:
 def case_option(fn: F) -> F:
     return click.option(
         "--case", "case_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
-        help="The case file (YAML or JSON) for records that do not carry their own case: pupil, guardians, "
-             "concern, reference; start one with `docgen new case`.",
+        help="The case file (YAML or JSON: pupil, guardians, concern, reference) for records that do not "
+             "carry or name their own; start one with `docgen new case`.",
     )(fn)
 
 

@@ -137,7 +137,7 @@ def _documents(paths: tuple[str, ...], casefile: Path, case_file: CaseFile, prof
                 failed += 1
                 continue
             # A document without its own case (inline or named) takes CASEFILE.
-            own_case = "case" in record
+            own_case = record.get("case") is not None
             report = validate(data, source=source, profile=profile, case=None if own_case else casefile)
         except DocgenError as exc:
             click.echo(f"docgen: error: {translate_lines(str(exc), lang)}", err=True)

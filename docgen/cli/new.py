@@ -61,6 +61,8 @@ def new(type_name: str, lang: str | None, case_path: Path | None, output: str | 
             raise click.UsageError("--case is for a document of the case; `docgen new case` starts the case file")
     elif type_name not in DOCTYPES:
         _unknown(type_name, [*DOCTYPES, CASE])
+    elif case_path is not None and "case" not in doctype(type_name).model.model_fields:
+        raise click.UsageError(f"--case: a {type_name} is the whole school's, not a case's; leave it out")
     case_data: dict[str, object] = {}
     if case_path is not None:
         case_data = load(case_path).data
