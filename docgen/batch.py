@@ -7,14 +7,23 @@ so names are deterministic and a resumed run (`skip_existing`) finds the same
 names again, before it renders anything. At most a few chunks are in flight
 at once, so memory does not grow with the input. Every failure and every
 warning goes into the report file (JSON Lines).
+
+The report is locked for the run (a second run into the same folder is
+refused, so two runs never mix their lines) and each record's lines are
+written with one write call; a write that does not fit is cut back, so the
+report never ends mid-line. A full disk stops the run: every document written
+is complete, and every record not written is in the report as "not attempted"
+(or, when not even that fits, the error names the record to resume from).
 """
 
 from __future__ import annotations
 
+import errno
+import json
 import os
 import sys
 from collections import deque
-from collections.abc import Iterable, Iterator
+from collections.abc import Generator, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -47,7 +56,7 @@ class Outcome:
     n: int
     source: str
     line: int | None
-    status: str  # "written", "skipped" or "failed"
+    status: str  # "written", "skipped", "failed" or "not attempted" (after a full disk)
     output: str | None = None
     errors: list[Issue] = field(default_factory=list)
     warnings: list[Issue] = field(default_factory=list)
@@ -65,6 +74,7 @@ class Summary:
     failed: int = 0
     warnings: int = 0  # records written or skipped that have warnings
     stopped: bool = False  # fail_fast or interrupted before the end
+    not_attempted: int = 0  # after a full disk stopped the run
 
     @property
     def total(self) -> int:
@@ -213,7 +223,7 @@ def _chunks(items: Iterable[Item], size: int) -> Iterator[list[Item]]:
         yield chunk
 
 
-def _results(items: Iterable[Item], job: Job, workers: int) -> Iterator[Processed]:
+def _results(items: Iterable[Item], job: Job, workers: int) -> Generator[Processed, None, None]:
     """Results in input order, with at most a few chunks in flight."""
     if workers <= 1:
         for item in items:
@@ -282,7 +292,6 @@ class Batch:
             raise OutputError(f"{self.outdir}: cannot create the folder ({reason})") from None
         if not os.access(self.outdir, os.W_OK):
             raise OutputError(f"{self.outdir}: cannot write in this folder")
-        self.report_path.unlink(missing_ok=True)
         _ = self.pipeline.logo  # read once here, before the workers fork, and fail before any record
         converters = min(self.workers, 4)
         limit = CONVERT_CHUNK * converters if self.pipeline.format.filter else 1
@@ -291,14 +300,21 @@ class Batch:
         _pipeline = self.pipeline
         try:
             with _Report(self.report_path) as report:
-                for processed in _results(read_items(self.source, self.stdin), self.job, self.workers):
-                    queue.append(self._place(processed, taken))
-                    failed = queue[-1][0].status == "failed"
-                    if len(queue) >= limit or (self.fail_fast and failed):
-                        yield from self._settle(queue, converters, report)
-                        if self.summary.stopped:
-                            return
-                yield from self._settle(queue, converters, report)
+                items = _Tracked(read_items(self.source, self.stdin))
+                results = _results(items, self.job, self.workers)
+                try:
+                    for processed in results:
+                        items.done(processed.item)
+                        queue.append(self._place(processed, taken))
+                        failed = queue[-1][0].status == "failed"
+                        if len(queue) >= limit or (self.fail_fast and failed):
+                            yield from self._settle(queue, converters, report)
+                            if self.summary.stopped:
+                                return
+                    yield from self._settle(queue, converters, report)
+                except _Full as full:
+                    results.close()  # no more rendering; the workers stop
+                    yield from self._not_attempted(full, items, report)
         finally:
             _pipeline = None
             self.pipeline.close()
@@ -323,25 +339,77 @@ class Batch:
 
     def _settle(self, queue: list[tuple[Outcome, Path | None, bytes | None]], converters: int,
                 report: _Report) -> Iterator[Outcome]:
-        from .output import write_file
+        from .output import FULL, DiskFull, write_file
 
         waiting = [i for i, (_, _, content) in enumerate(queue) if content is not None]
         contents = [content for _, _, content in queue if content is not None]
-        converted = dict(zip(waiting, self.pipeline.convert(contents, converters), strict=True))
+        try:
+            converted = dict(zip(waiting, self.pipeline.convert(contents, converters), strict=True))
+        except OSError as exc:  # LibreOffice's input could not be staged
+            if exc.errno not in FULL:
+                raise
+            pending = [outcome for outcome, _, _ in queue]  # none of this chunk is written or reported yet
+            raise _Full(f"{tempfile_dir()}: the disk is full ({(exc.strerror or '').lower()})", pending[0],
+                        pending) from None
         for i, (outcome, target, _) in enumerate(queue):
             result = converted.get(i)
+            full: DiskFull | None = None
             if isinstance(result, str):
                 outcome.errors = [Issue("", result)]
             elif result is not None and target is not None:
                 try:
                     write_file(result, target, force=self.force, sync=False)
                     outcome.status = "written"
+                except DiskFull as exc:
+                    full = exc
+                    outcome.errors = [Issue("", f"not written: {exc}")]
                 except OutputError as exc:
                     outcome.errors = [Issue("", str(exc))]
             self._count(outcome)
-            report.write(outcome)
+            try:
+                report.write(outcome)
+            except DiskFull as exc:  # its line is missing: resume from this record
+                yield outcome
+                raise _Full(str(exc), outcome, [o for o, _, _ in queue[i + 1:]], reported=False) from None
             yield outcome
+            if full is not None:
+                raise _Full(str(full), outcome, [o for o, _, _ in queue[i + 1:]])
         queue.clear()
+
+    def _not_attempted(self, full: _Full, items: _Tracked, report: _Report) -> Iterator[Outcome]:
+        """After a full disk: every record not yet written goes into the report as not attempted
+        (all of them or none), then the run stops with one message saying what happened."""
+        from .output import DiskFull
+
+        first = report.size
+        listed: list[Outcome] = []
+        complete = full.reported
+        pending = [*full.pending, *(Outcome(item.n, item.source, item.line, "not attempted") for item in items.rest())]
+        for outcome in pending:
+            outcome.status, outcome.output, outcome.warnings = "not attempted", None, []
+            outcome.errors = [Issue("", "not attempted: the disk was full")]
+            if complete:
+                try:
+                    report.write(outcome)
+                except DiskFull:
+                    complete = False
+            listed.append(outcome)
+        if not complete:  # a partial list would mislead: keep the report as it was, say where to resume
+            report.cut(first)
+        self.summary.not_attempted = len(listed)
+        self.summary.stopped = True
+        yield from listed
+        stop = full.at
+        done = f"{self.summary.written} written, {self.summary.skipped} skipped, {self.summary.failed} failed"
+        message = f"{full.reason}; the batch stopped at record {stop.n} ({stop.source}): {done}"
+        if complete:
+            message += f", {len(listed)} not attempted (listed in {self.report_path})"
+        else:
+            message += (f"; the report {self.report_path} could not take the rest, so the records from "
+                        f"{stop.source} on (record {stop.n} and later) are not in it")
+        message += ". Every document written is complete. Free some space, then run the same command again with "
+        message += "--skip-existing to resume" + (f" from record {stop.n}" if not complete else "")
+        raise OutputError(message)
 
     def _count(self, outcome: Outcome) -> None:
         if outcome.status == "failed":
@@ -355,30 +423,141 @@ class Batch:
         self.summary.warnings += bool(outcome.warnings)
 
 
+def tempfile_dir() -> str:
+    import tempfile
+
+    return tempfile.gettempdir()
+
+
+class _Full(Exception):
+    """A full disk stopped the run at `at`; `pending` were placed but not written."""
+
+    def __init__(self, reason: str, at: Outcome, pending: list[Outcome], reported: bool = True) -> None:
+        super().__init__(reason)
+        self.reason, self.at, self.pending, self.reported = reason, at, pending, reported
+
+
+class _Tracked:
+    """The input, remembering the records taken but not yet come back, for the not-attempted list."""
+
+    def __init__(self, items: Iterable[Item]) -> None:
+        self.items = iter(items)
+        self.taken: deque[Item] = deque()
+
+    def __iter__(self) -> _Tracked:
+        return self
+
+    def __next__(self) -> Item:
+        item = next(self.items)
+        self.taken.append(item)
+        return item
+
+    def done(self, item: Item) -> None:
+        while self.taken and self.taken[0].n <= item.n:
+            self.taken.popleft()
+
+    def rest(self) -> Iterator[Item]:
+        while self.taken:
+            yield self.taken.popleft()
+        yield from self.items
+
+
 class _Report:
-    """The report file: opened on the first line, flushed after each record."""
+    """The report file, locked for the run: one write call per record (its lines whole, never
+    mixed with another run's), cut back when a write does not fit, removed at the end if empty."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        self.handle: IO[str] | None = None
-
-    def write(self, outcome: Outcome) -> None:
-        import json
-
-        issues = outcome.errors if outcome.status == "failed" else outcome.warnings
-        if not issues:
-            return
-        if self.handle is None:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            self.handle = self.path.open("w", encoding="utf-8")
-        for issue in issues:
-            line = {"source": outcome.source, "line": outcome.line, **issue.as_dict()}
-            self.handle.write(json.dumps(line, ensure_ascii=False) + "\n")
-        self.handle.flush()
+        self.fd = -1
+        self.size = 0  # bytes of whole lines written
 
     def __enter__(self) -> _Report:
+        from .output import cannot_write
+
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            while True:
+                fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_APPEND | getattr(os, "O_CLOEXEC", 0), 0o666)
+                try:
+                    _lock(fd, self.path)
+                    if _same_file(fd, self.path):
+                        break
+                except BaseException:
+                    os.close(fd)
+                    raise
+                os.close(fd)  # the previous run removed it between our open and our lock: open again
+            self.fd = fd
+            os.ftruncate(fd, 0)
+        except OSError as exc:
+            if self.fd >= 0:
+                os.close(self.fd)
+                self.fd = -1
+            raise cannot_write(self.path, exc) from None
         return self
 
+    def write(self, outcome: Outcome) -> None:
+        issues = outcome.errors if outcome.status in ("failed", "not attempted") else outcome.warnings
+        if not issues:
+            return
+        block = "".join(json.dumps({"source": outcome.source, "line": outcome.line, **issue.as_dict()},
+                                   ensure_ascii=False) + "\n" for issue in issues).encode()
+        self._append(block)
+
+    def _append(self, block: bytes) -> None:
+        from .output import DiskFull, cannot_write
+
+        try:
+            written = os.write(self.fd, block)
+        except OSError as exc:
+            self.cut(self.size)
+            raise cannot_write(self.path, exc) from None
+        if written != len(block):  # only part of it fitted
+            self.cut(self.size)
+            raise DiskFull(f"{self.path}: the disk is full (no space left on device)")
+        self.size += written
+
+    def cut(self, size: int) -> None:
+        """Back to `size` bytes (whole lines); freeing space always works, even on a full disk."""
+        try:
+            os.ftruncate(self.fd, size)
+            self.size = size
+        except OSError:
+            pass
+
     def __exit__(self, *exc: object) -> None:
-        if self.handle is not None:
-            self.handle.close()
+        if self.fd < 0:
+            return
+        try:
+            if self.size == 0:
+                self.path.unlink(missing_ok=True)  # still locked: nobody else is using it
+        except OSError:
+            pass
+        finally:
+            os.close(self.fd)  # releases the lock
+            self.fd = -1
+
+
+def _lock(fd: int, path: Path) -> None:
+    """An exclusive lock on the report for the run; another run holding it is a clear error."""
+    try:
+        import fcntl
+    except ImportError:  # not POSIX: no lock
+        return
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError as exc:
+        if exc.errno in (errno.EWOULDBLOCK, errno.EAGAIN, errno.EACCES):
+            raise OutputError(f"{path}: another docgen batch is writing into this folder (its report is in use); "
+                              "wait until it has finished, or give this run another folder or --errors file"
+                              ) from None
+        if exc.errno not in (errno.ENOLCK, errno.EOPNOTSUPP, errno.ENOSYS, errno.EINVAL):
+            raise
+
+
+def _same_file(fd: int, path: Path) -> bool:
+    try:
+        st = os.stat(path)
+    except FileNotFoundError:
+        return False
+    own = os.fstat(fd)
+    return (st.st_dev, st.st_ino) == (own.st_dev, own.st_ino)

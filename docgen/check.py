@@ -77,6 +77,8 @@ def check_template(path: Path, type_name: str | None = None, lang: str | None = 
         problems += _unknown_names(part.source, part_name, context_shape(type_name, custom, lang))
     if not problems:
         problems = _render_example(path, type_name, lang, profile)
+    # What reading the template cleaned away (files nothing uses, the link to a .dotx): not an error.
+    problems += [Issue("", warning, "warning") for warning in prepared.warnings]
     older = outdated(data, type_name, lang)
     if older:
         problems.append(Issue("", older, "warning"))

@@ -30,15 +30,52 @@ def json_problem(exc: json.JSONDecodeError) -> str:
     return f"{words} at line {exc.lineno}, column {exc.colno}"
 
 
+# A record key is shown in a path only when it looks like a field name: a key the model does not
+# know may be anything (a pupil's name, a whole sentence, control characters for the terminal).
+_SHOWN_KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,40}")
+HIDDEN_KEY = "<key>"
+# Past this many unknown keys in one record, no "did you mean": the search is O(keys × fields).
+MAX_SUGGESTIONS = 200
+_SUGGEST_MAX_LEN = 64
+
+
+def shown_key(key: object) -> str | None:
+    """`key` when it may be shown in a message, else None."""
+    return key if isinstance(key, str) and _SHOWN_KEY.fullmatch(key) else None
+
+
 def format_path(loc: tuple[int | str, ...]) -> str:
-    """('measures', 2, 'evaluation_date') -> 'measures[2].evaluation_date'."""
+    """('measures', 2, 'evaluation_date') -> 'measures[2].evaluation_date'. A key that does not look
+    like a field name is shown as <key>."""
     out = ""
     for part in loc:
         if isinstance(part, int):
             out += f"[{part}]"
         else:
-            out += f".{part}" if out else str(part)
+            name = shown_key(part) or HIDDEN_KEY
+            out += f".{name}" if out else name
     return out
+
+
+def suggest(key: object, known: list[str]) -> str | None:
+    """The known field name `key` is probably a misspelling of (the name only, never the key)."""
+    if not isinstance(key, str) or len(key) > _SUGGEST_MAX_LEN or not known:
+        return None
+    close = difflib.get_close_matches(key, known, n=1)
+    return close[0] if close else None
+
+
+# C0 and C1 control characters, DEL, and the bidirectional overrides: never to a terminal.
+_CONTROL = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+_CONTROL_OR_NEWLINE = re.compile(_CONTROL.pattern[:-1] + "\n]")
+
+
+def printable(text: str, multiline: bool = True) -> str:
+    """`text` safe for a terminal: control characters written out as \\xNN (a newline kept when
+    `multiline`)."""
+    pattern = _CONTROL if multiline else _CONTROL_OR_NEWLINE
+    return pattern.sub(lambda m: f"\\x{ord(m.group()):02x}" if ord(m.group()) < 0x100
+                       else f"\\u{ord(m.group()):04x}", text)
 
 
 def _known_fields(model: type[BaseModel], loc: tuple[int | str, ...]) -> list[str]:
@@ -77,8 +114,9 @@ def _no_such_date(value: Any) -> str | None:
     return None
 
 
-def message(error: Mapping[str, Any], model: type[BaseModel]) -> str:
-    """Plain words for one pydantic error."""
+def message(error: Mapping[str, Any], model: type[BaseModel], suggestions: bool = True) -> str:
+    """Plain words for one pydantic error, never its input. `suggestions=False` leaves out
+    "did you mean" for unknown keys (a record with very many of them)."""
     kind = error["type"]
     ctx = error.get("ctx") or {}
     loc = tuple(error["loc"])
@@ -89,9 +127,11 @@ def message(error: Mapping[str, Any], model: type[BaseModel]) -> str:
             return "is required: say who signs the letter, or give the school profile a [signature]"
         return "is required but missing"
     if kind == "extra_forbidden":
-        close = difflib.get_close_matches(str(loc[-1]), _known_fields(model, loc[:-1]), n=1)
+        close = suggest(loc[-1], _known_fields(model, loc[:-1])) if suggestions else None
         if close:
-            return f"is not a known field; did you mean '{close[0]}'?"
+            return f"is not a known field; did you mean '{close}'?"
+        if shown_key(loc[-1]) is None:
+            return "is not a known field here (its name is not shown: it is not a plain field name)"
         return "is not a known field here; check the spelling"
     if kind == "date_range":
         return str(error.get("msg"))
@@ -121,4 +161,12 @@ def message(error: Mapping[str, Any], model: type[BaseModel]) -> str:
         return "must be a list ([...])"
     if kind in ("int_type", "int_parsing", "float_type", "float_parsing"):
         return "must be a number"
-    return str(error.get("msg", "is not valid"))
+    if kind == "finite_number":
+        return "must be a finite number"
+    if kind in ("union_tag_invalid", "union_tag_not_found"):
+        return f"must be one of {ctx.get('expected_tags')}"
+    words = str(error.get("msg", "is not valid"))
+    given = error.get("input")
+    if isinstance(given, str) and len(given) >= 3 and given in words:
+        return "is not valid"  # pydantic's words quote the value
+    return words

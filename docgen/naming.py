@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import unicodedata
 from pathlib import Path
@@ -11,6 +12,7 @@ from .errors import InputError
 
 DEFAULT_PATTERN = "{type}-{name}-{document_date}"
 MAX_NAME_BYTES = 200
+_MAX_SPEC = 40  # a format in a name pattern: '%Y-%m', '03d'
 _WINDOWS_RESERVED = {"CON", "PRN", "AUX", "NUL", *(f"COM{i}" for i in range(1, 10)), *(f"LPT{i}" for i in range(1, 10))}
 _UNSAFE = re.compile(r'[\x00-\x1f\x7f/\\:*?"<>|]+')
 _FIELD = re.compile(r"\{([A-Za-z_][A-Za-z0-9_.]*)(?::([^{}]*))?\}")
@@ -59,9 +61,34 @@ def format_name(pattern: str, fields: dict[str, Any]) -> str:
             current = current.get(part) if isinstance(current, dict) else None
         if current is None or isinstance(current, (dict, list)):
             return ""
-        return format(current, m.group(2)) if m.group(2) else str(current)
+        spec = m.group(2)
+        if not spec:
+            return str(current)
+        if "%" in spec:  # a date's format, e.g. {document_date:%Y}
+            day = _as_date(current)
+            if day is None:
+                raise InputError(f"name pattern: the field {m.group(1)} is formatted as a date, but it is not "
+                                 "a date in this record")
+            return day.strftime(spec)
+        try:
+            return format(current, spec)
+        except (ValueError, TypeError):
+            raise InputError(f"name pattern: the format '{spec}' does not fit the field {m.group(1)} "
+                             "in this record") from None
 
     return safe_name(_FIELD.sub(value, pattern))
+
+
+def _as_date(value: Any) -> dt.date | None:
+    """A date (or date and time) as the record has it: a date object, or ISO text."""
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?)?", value):
+        try:
+            return dt.datetime.fromisoformat(value) if len(value) > 10 else dt.date.fromisoformat(value)
+        except ValueError:
+            return None
+    return None
 
 
 def check_pattern(pattern: str) -> None:
@@ -72,6 +99,26 @@ def check_pattern(pattern: str) -> None:
         )
     if not _FIELD.search(pattern):
         raise InputError(f"name pattern {pattern!r} has no fields, so every record would get the same name")
+    for m in _FIELD.finditer(pattern):
+        spec = m.group(2) or ""
+        if len(spec) > _MAX_SPEC or re.search(r"\d{4}", spec):
+            raise InputError(f"name pattern {pattern!r}: the format ':{spec}' is too long or too wide "
+                             f"for a file name")
+        if "%" in spec:
+            try:
+                dt.date(2026, 1, 1).strftime(spec)
+            except ValueError:
+                raise InputError(f"name pattern {pattern!r}: ':{spec}' is not a date format "
+                                 "(e.g. {document_date:%Y-%m})") from None
+        elif spec:
+            try:
+                format("x", spec)
+            except ValueError:
+                try:
+                    format(1, spec)
+                except ValueError:
+                    raise InputError(f"name pattern {pattern!r}: ':{spec}' is not a format "
+                                     "(e.g. {n:03d} or {document_date:%Y})") from None
 
 
 def unique(name: str, taken: set[str], extension: str = "docx") -> str:

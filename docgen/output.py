@@ -16,6 +16,19 @@ from pathlib import Path
 from .errors import OutputError
 
 _NO_TMPFILE = {errno.EOPNOTSUPP, errno.EISDIR, errno.EINVAL, errno.ENOENT}
+FULL = frozenset({errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC)})  # nothing more fits, for any file
+
+
+class DiskFull(OutputError):
+    """Nothing more can be written there (no space left, or over quota): stop, don't try the next file."""
+
+
+def cannot_write(path: Path | str, exc: OSError, where: str = "") -> OutputError:
+    """The error for an OSError while writing `path`: DiskFull when the disk (or quota) is full."""
+    reason = (exc.strerror or str(exc)).lower()
+    if exc.errno in FULL:
+        return DiskFull(f"{path}: the disk is full ({reason})")
+    return OutputError(f"{path}: cannot write{f' in {where}' if where else ''} ({reason})")
 
 
 def write_file(data: bytes, path: Path, force: bool = False, sync: bool = True) -> None:
@@ -36,7 +49,7 @@ def write_file(data: bytes, path: Path, force: bool = False, sync: bool = True) 
     except OutputError:
         raise
     except OSError as exc:
-        raise OutputError(f"{path}: cannot write ({(exc.strerror or str(exc)).lower()})") from None
+        raise cannot_write(path, exc) from None
 
 
 def _write_unnamed(data: bytes, path: Path, directory: Path, force: bool, sync: bool) -> bool:
@@ -79,7 +92,7 @@ def _write_named(data: bytes, path: Path, directory: Path, force: bool, sync: bo
     try:
         fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=directory)
     except OSError as exc:
-        raise OutputError(f"{path}: cannot write in {directory} ({(exc.strerror or str(exc)).lower()})") from None
+        raise cannot_write(path, exc, str(directory)) from None
     tmp = Path(tmp_name)
     try:
         _write_all(fd, data, sync)

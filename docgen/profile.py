@@ -28,8 +28,10 @@ profile) and supply the declared fields under `custom`.
 from __future__ import annotations
 
 import datetime as dt
-import difflib
+import math
+import os
 import re
+import stat
 from collections.abc import Iterator
 from functools import lru_cache
 from pathlib import Path
@@ -39,12 +41,15 @@ from pydantic import Field, PrivateAttr, ValidationError, field_validator
 
 from .errors import InputError, Issue
 from .languages import LangCode
-from .messages import format_path, message
+from .messages import MAX_SUGGESTIONS, format_path, message, suggest
 from .models.base import Line, OptLine, Record
 from .models.common import School, Staff
 
 _NAME = re.compile(r"^[a-z][a-z0-9_]{0,40}$")
+# In a template, custom.items is the dictionary's method, not the field: such names cannot be used.
+_DICT_NAMES = frozenset(name for name in dir(dict) if _NAME.match(name))
 MAX_LOGO_BYTES = 2 * 1024 * 1024
+MAX_PROFILE_BYTES = 1024 * 1024
 
 
 class FieldSpec(Record):
@@ -85,6 +90,9 @@ class Profile(Record):
                 raise ValueError(
                     f"field name '{name}' must be lower-case letters, digits and _ (used as custom.{name})"
                 )
+            if name in _DICT_NAMES:
+                raise ValueError(f"field name '{name}' is taken: in a template, custom.{name} is a method of "
+                                 f"the field list; choose another name (e.g. {name}_)")
         return value
 
     # The profile file's folder: relative paths are relative to it.
@@ -115,14 +123,17 @@ class Profile(Record):
 
     def check_custom(self, custom: dict[str, Any]) -> Iterator[Issue]:
         """The record's `custom` values against the fields this profile declares."""
+        declared = list(self.fields)
+        suggestions = sum(1 for name in custom if name not in self.fields) <= MAX_SUGGESTIONS
         for name, value in custom.items():
             spec = self.fields.get(name)
+            path = format_path(("custom", name))
             if spec is None:
-                close = difflib.get_close_matches(name, list(self.fields), n=1)
-                hint = f"; did you mean '{close[0]}'?" if close else ""
-                yield Issue(f"custom.{name}", f"is not a field the school profile declares{hint}")
+                close = suggest(name, declared) if suggestions else None
+                hint = f"; did you mean '{close}'?" if close else ""
+                yield Issue(path, f"is not a field the school profile declares{hint}")
             elif value is not None and not _fits(spec.kind, value):
-                yield Issue(f"custom.{name}", f"must be {_KIND_WORDS[spec.kind]}")
+                yield Issue(path, f"must be {_KIND_WORDS[spec.kind]}")
         for name, spec in self.fields.items():
             if spec.required and custom.get(name) in (None, ""):
                 yield Issue(f"custom.{name}", "is required by the school profile")
@@ -156,7 +167,7 @@ def _fits(kind: str, value: Any) -> bool:
     if kind == "text":
         return isinstance(value, str)
     if kind == "number":
-        return isinstance(value, (int, float)) and not isinstance(value, bool)
+        return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
     if kind == "yes_no":
         return isinstance(value, bool)
     try:
@@ -167,11 +178,22 @@ def _fits(kind: str, value: Any) -> bool:
 
 
 def read_logo(path: Path) -> bytes:
-    """The logo file's bytes, refusing what cannot be a logo."""
+    """The logo file's bytes, refusing what cannot be a logo: anything but a regular file (a device
+    such as /dev/zero, a FIFO that never ends), or a file over 2 MB. Never blocks on opening."""
     try:
-        data = path.read_bytes()
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
     except OSError as exc:
         raise InputError(f"{path}: cannot read the logo ({(exc.strerror or str(exc)).lower()})") from None
+    with os.fdopen(fd, "rb") as file:
+        try:
+            info = os.fstat(fd)
+            if not stat.S_ISREG(info.st_mode):
+                raise InputError(f"{path}: the logo must be a regular file (an image), not a device or a pipe")
+            if info.st_size > MAX_LOGO_BYTES:
+                raise InputError(f"{path}: the logo is larger than 2 MB")
+            data = file.read(MAX_LOGO_BYTES + 1)
+        except OSError as exc:
+            raise InputError(f"{path}: cannot read the logo ({(exc.strerror or str(exc)).lower()})") from None
     if len(data) > MAX_LOGO_BYTES:
         raise InputError(f"{path}: the logo is larger than 2 MB")
     return data
@@ -185,12 +207,16 @@ def load_profile(path: Path | str | None = None) -> Profile | None:
     if path is None:
         return None
     try:
-        stat = path.stat()
+        info = path.stat()
     except FileNotFoundError:
         raise InputError(f"{path}: school profile not found") from None
     except OSError as exc:
         raise InputError(f"{path}: cannot read the school profile ({exc.strerror})") from None
-    return _load(str(path), stat.st_mtime_ns, stat.st_size)
+    if not stat.S_ISREG(info.st_mode):
+        raise InputError(f"{path}: the school profile must be a regular file (TOML), not a device or a pipe")
+    if info.st_size > MAX_PROFILE_BYTES:
+        raise InputError(f"{path}: the school profile is larger than 1 MB")
+    return _load(str(path), info.st_mtime_ns, info.st_size)
 
 
 @lru_cache(maxsize=8)
@@ -205,6 +231,10 @@ def _load(name: str, mtime_ns: int, size: int) -> Profile:
         raise InputError(f"{path}: cannot read the school profile ({exc})") from None
     except tomllib.TOMLDecodeError as exc:
         raise InputError(f"{path}: not valid TOML: {exc}") from None
+    except RecursionError:
+        raise InputError(f"{path}: the school profile is nested more than {MAX_DEPTH} levels deep") from None
+    if _depth(raw) > MAX_DEPTH:
+        raise InputError(f"{path}: the school profile is nested more than {MAX_DEPTH} levels deep")
     try:
         profile = Profile.model_validate(raw)
     except ValidationError as exc:
@@ -212,3 +242,21 @@ def _load(name: str, mtime_ns: int, size: int) -> Profile:
         raise InputError("\n".join([f"{path}: the school profile has errors:", *lines])) from None
     profile._base = path.resolve().parent
     return profile
+
+
+MAX_DEPTH = 64
+
+
+def _depth(value: Any) -> int:
+    """How deeply the parsed profile nests (without recursion: it may be very deep)."""
+    deepest, stack = 0, [(0, value)]
+    while stack:
+        level, item = stack.pop()
+        deepest = max(deepest, level)
+        if deepest > MAX_DEPTH:
+            break
+        if isinstance(item, dict):
+            stack.extend((level + 1, child) for child in item.values())
+        elif isinstance(item, list):
+            stack.extend((level + 1, child) for child in item)
+    return deepest

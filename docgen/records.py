@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import math
 import os
 import re
 from collections.abc import Mapping
@@ -18,7 +19,7 @@ from . import casefile
 from .doctypes import DOCTYPES, doctype
 from .errors import InputError, Issue
 from .languages import LANGUAGES
-from .messages import format_path, json_problem, message
+from .messages import MAX_SUGGESTIONS, format_path, json_problem, message, shown_key, suggest
 from .models.base import SKELETON_MARK, is_skeleton_placeholder
 from .models.common import Document
 from .sources import Source, read
@@ -47,8 +48,14 @@ class Report:
         return [*self.errors, *self.warnings]
 
 
+MAX_DEPTH = 64  # as for YAML: a record is a handful of levels deep
+MAX_DIGITS = 50  # a number in a record is a count or an identifier, never this long
+MAX_ISSUES = 100  # reported per record; the rest are counted
+
+
 def parse_json(data: str | bytes, source: str = "input") -> dict[str, Any]:
-    """Parse one JSON record; refuse duplicate keys, which would silently lose data."""
+    """Parse one JSON record; refuse duplicate keys, which would silently lose data, and what a
+    record never holds: deep nesting, numbers of more than MAX_DIGITS digits, NaN and Infinity."""
     if isinstance(data, bytes):
         try:
             data = data.decode("utf-8-sig")
@@ -60,19 +67,93 @@ def parse_json(data: str | bytes, source: str = "input") -> dict[str, Any]:
         seen: dict[str, Any] = {}
         for key, value in pairs:
             if key in seen:
-                raise InputError(f"{source}: the key '{key}' appears twice in one object")
+                name = shown_key(key)
+                if name is None:
+                    raise InputError(f"{source}: a key appears twice in one object")
+                raise InputError(f"{source}: the key '{name}' appears twice in one object")
             seen[key] = value
         return seen
 
+    def number(text: str) -> int | float:
+        if len(text.lstrip("-")) > MAX_DIGITS:
+            raise InputError(f"{source}: a number has more than {MAX_DIGITS} digits; write an identifier "
+                             "as text (in quotes)")
+        value = float(text) if any(c in text for c in ".eE") else int(text)
+        if isinstance(value, float) and not math.isfinite(value):
+            raise InputError(f"{source}: a number is too large")
+        return value
+
+    def constant(text: str) -> Any:
+        raise InputError(f"{source}: NaN and Infinity are not numbers a record may hold")
+
     try:
-        value = json.loads(data, object_pairs_hook=no_duplicates)
+        value = json.loads(data, object_pairs_hook=no_duplicates, parse_int=number, parse_float=number,
+                           parse_constant=constant)
     except json.JSONDecodeError as exc:
         raise InputError(f"{source}: not valid JSON: {json_problem(exc)}") from None
     except RecursionError:
         raise InputError(f"{source}: nested too deeply to be a record") from None
     if not isinstance(value, dict):
         raise InputError(f"{source}: a record must be a JSON object ({{...}}), not {_json_kind(value)}")
+    check_limits(value, source)
     return value
+
+
+def check_limits(value: Any, source: str | None = None) -> None:
+    """Refuse what no record holds, whichever way it came (JSON, YAML, the API's dicts): nesting
+    deeper than MAX_DEPTH, integers of more than MAX_DIGITS digits (Python will not even print one
+    of 4,301), NaN and infinity. Says where, by field path; never the value."""
+    if not isinstance(value, (Mapping, list, tuple)):
+        return
+    stack: list[tuple[int, Any]] = [(0, value)]
+    while stack:
+        depth, item = stack.pop()
+        if depth > MAX_DEPTH:
+            raise InputError(f"{source + ': ' if source else ''}nested more than {MAX_DEPTH} levels deep")
+        children = item.values() if isinstance(item, Mapping) else item
+        for child in children:
+            kind = type(child)
+            if kind is str or child is None or kind is bool:
+                continue
+            if kind is dict or kind is list or isinstance(child, (Mapping, list, tuple)):
+                stack.append((depth + 1, child))
+            elif _out_of_bounds(child):
+                _refuse_number(value, source)
+
+
+def _out_of_bounds(item: Any) -> bool:
+    if isinstance(item, float):
+        return not math.isfinite(item)
+    return isinstance(item, int) and not isinstance(item, bool) and item.bit_length() > _MAX_BITS
+
+
+def _refuse_number(value: Any, source: str | None) -> None:
+    """The error for the first number out of bounds, with its field path (a second, slower walk)."""
+    where = f"{source}: " if source else ""
+    stack: list[tuple[tuple[Any, ...], Any]] = [((), value)]
+    while stack:
+        path, item = stack.pop()
+        if isinstance(item, Mapping):
+            stack.extend(((*path, key), child) for key, child in item.items())
+        elif isinstance(item, (list, tuple)):
+            stack.extend(((*path, index), child) for index, child in enumerate(item))
+        elif _out_of_bounds(item):
+            place = format_path(path) or "the record"
+            if isinstance(item, float):
+                raise InputError(f"{where}{place}: must be a finite number (not NaN or infinity)")
+            raise InputError(f"{where}{place}: a number has more than {MAX_DIGITS} digits; write an identifier "
+                             "as text (in quotes)")
+
+
+_MAX_BITS = (10**MAX_DIGITS).bit_length()
+
+
+def capped(issues: list[Issue], severity: str = "error") -> list[Issue]:
+    """At most MAX_ISSUES findings, then one that counts the rest."""
+    if len(issues) <= MAX_ISSUES:
+        return issues
+    more = len(issues) - MAX_ISSUES
+    return [*issues[:MAX_ISSUES], Issue("", f"and {more} more {severity}s not shown", issues[0].severity)]
 
 
 def _json_kind(value: Any) -> str:
@@ -80,18 +161,25 @@ def _json_kind(value: Any) -> str:
 
 
 def resolve_type(data: Mapping[str, Any], type_name: str | None) -> str:
+    """The record's document type: `type_name` when given (the record's own "type" must agree),
+    else the record's. Only a known type's name is ever repeated in a message."""
     declared = data.get("type")
+    known = ", ".join(DOCTYPES)
     if type_name:
         doctype(type_name)
+    if declared is not None and not isinstance(declared, str):
+        raise InputError("type: must be text naming a document type")
     if type_name and declared and declared != type_name:
-        raise InputError(f"the record is a '{declared}' but '{type_name}' was asked for")
+        if declared in DOCTYPES:
+            raise InputError(f"the record is a '{declared}' but '{type_name}' was asked for")
+        raise InputError(f"type: the record names an unknown document type, but '{type_name}' was asked for")
     name = type_name or declared
     if not name:
-        known = ", ".join(DOCTYPES)
         raise InputError(f"the record does not say which document it is: add \"type\" ({known}) or name the type")
-    if not isinstance(name, str):
-        raise InputError("type: must be text naming a document type")
-    doctype(name)
+    if name not in DOCTYPES:
+        close = suggest(name, list(DOCTYPES))
+        hint = f" Did you mean '{close}'?" if close else ""
+        raise InputError(f"type: an unknown document type.{hint} Known types: {known}.")
     return name
 
 
@@ -128,6 +216,7 @@ def validate(
             loaded = read(record, source or "input")
             data, located.own = loaded.data, loaded
         else:
+            check_limits(record, source)
             data = dict(record)
         located.source = source
         try:
@@ -155,11 +244,16 @@ def validate(
         data["archive_copy"] = True
     left = placeholders(data)
     if left:
-        return Report(errors=located.place(left), lang=reader)
+        return Report(errors=capped(located.place(left)), lang=reader)
     try:
         document = model.model_validate(data)
     except ValidationError as exc:
-        errors = [Issue(format_path(tuple(e["loc"])), message(e, model)) for e in exc.errors()]
+        found = exc.errors(include_url=False, include_context=True, include_input=True)
+        unknown = sum(1 for e in found if e["type"] == "extra_forbidden")
+        suggestions = unknown <= MAX_SUGGESTIONS
+        errors = [Issue(format_path(tuple(e["loc"])), message(e, model, suggestions)) for e in found[:MAX_ISSUES + 1]]
+        if len(found) > MAX_ISSUES:
+            errors[MAX_ISSUES:] = [Issue("", f"and {len(found) - MAX_ISSUES} more errors not shown")]
         return Report(errors=located.place(errors), lang=reader)
     if document.lang not in doctype(document.type).languages:
         return Report(errors=[Issue("lang", f"'{document.type}' is not available in '{document.lang}'")],
@@ -171,8 +265,8 @@ def validate(
         issues.append(Issue("custom", "custom fields need a school profile (--profile) that declares them"))
     issues = located.place(issues)
     return Report(
-        errors=[i for i in issues if i.severity == "error"],
-        warnings=[i for i in issues if i.severity == "warning"],
+        errors=capped([i for i in issues if i.severity == "error"]),
+        warnings=capped([i for i in issues if i.severity == "warning"], "warning"),
         document=document,
         lang=document.lang,
     )
@@ -216,7 +310,8 @@ def _base(source: str | None) -> Path | None:
 def _link(data: dict[str, Any], case: str | Path | Mapping[str, Any] | None, base: Path | None, files: bool,
           located: Located, fields: set[str]) -> dict[str, Any] | Report:
     """The record with its case file merged in and a best-interest assessment's plan measures."""
-    lang = data.get("lang") if data.get("lang") in LANGUAGES else None
+    own_lang = data.get("lang")
+    lang = own_lang if isinstance(own_lang, str) and own_lang in LANGUAGES else None
     if "case" not in fields:
         if case is not None:
             return Report(errors=[Issue("case", "this document type has no case; leave out --case")], lang=lang)
@@ -239,6 +334,7 @@ def _link(data: dict[str, Any], case: str | Path | Mapping[str, Any] | None, bas
         located.case_file, located.case = str(path), loaded
         data, located.taken = casefile.merged(data, loaded.data, fields)
     elif isinstance(given, Mapping) and any(key in given for key in casefile.LIFTED):
+        check_limits(given, "case")
         data = casefile.merge(data, given, fields)
     plan = data.get("plan")
     if isinstance(plan, str) and "plan" in fields and plan.strip():
@@ -301,7 +397,7 @@ PLACEHOLDER_LEFT = "still holds the skeleton's placeholder; fill it in (or delet
 
 
 def _mixed_language(own: object, asked: str) -> str:
-    if own not in LANGUAGES:
+    if not isinstance(own, str) or own not in LANGUAGES:
         return f"the record's language is not one of {', '.join(LANGUAGES)}"
     same_country = LANGUAGES[str(own)].country == LANGUAGES[asked].country
     what = "in the other written standard" if same_country else "for the other country"

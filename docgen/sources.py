@@ -19,6 +19,8 @@ from .errors import InputError
 from .messages import format_path
 
 MAX_DEPTH = 64
+MAX_DIGITS = 50  # as records.MAX_DIGITS
+_NUMBER = re.compile(r"[-+]?[0-9][0-9_.,:eExXoObB+-]*")
 YAML_SUFFIXES = (".yaml", ".yml")
 
 
@@ -86,8 +88,12 @@ def parse_yaml(data: str | bytes, source: str = "input") -> Source:
         raise InputError(f"{source}: the file holds no record (it is empty, or only comments)")
     if not isinstance(value, dict):
         raise InputError(f"{source}: a record must be a YAML mapping (key: value lines), not a list or a single value")
+    from .records import check_limits
+
     lines: dict[str, int] = {}
-    return Source(_plain(value, (), lines, source), lines)
+    plain = _plain(value, (), lines, source)
+    check_limits(plain, source)
+    return Source(plain, lines)
 
 
 def _constructor() -> Any:
@@ -119,6 +125,10 @@ def _check_events(yaml: Any, data: str, source: str) -> None:
                 raise InputError(f"{source} line {line}: nested more than {MAX_DEPTH} levels deep")
         elif kind in ("MappingEndEvent", "SequenceEndEvent"):
             depth -= 1
+        elif kind == "ScalarEvent" and event.style is None and len(event.value) > MAX_DIGITS \
+                and _NUMBER.fullmatch(event.value):
+            raise InputError(f"{source} line {line}: a number has more than {MAX_DIGITS} digits; write an "
+                             "identifier as text (in quotes)")
 
 
 def _yaml_problem(exc: Any) -> str:

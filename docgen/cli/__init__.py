@@ -60,12 +60,20 @@ class DocgenGroup(click.Group):
 
 
 def _fail(message: str) -> NoReturn:
-    click.echo(f"docgen: error: {message}", err=True)
+    _say(f"docgen: error: {message}")
     sys.exit(EXIT_FAIL)
 
 
 def _warn(message: str) -> None:
-    click.echo(f"docgen: warning: {message}", err=True)
+    _say(f"docgen: warning: {message}")
+
+
+def _say(line: str, err: bool = True) -> None:
+    """One message to the terminal (stderr unless `err` is False), control characters written out:
+    whatever a record or a file name holds, nothing reaches the terminal as a command."""
+    from ..messages import printable
+
+    click.echo(printable(line), err=err)
 
 
 @click.group(cls=DocgenGroup, epilog=EPILOG, context_settings={"help_option_names": ["-h", "--help"]})
@@ -136,7 +144,7 @@ def _print_issues(source: str, issues: list[Issue], lang: str | None = None) -> 
     from ..i18n import translate_issue
 
     for issue in issues:
-        click.echo(f"docgen: {issue.severity}: {source}: {translate_issue(str(issue), lang)}", err=True)
+        _say(f"docgen: {issue.severity}: {source}: {translate_issue(str(issue), lang)}")
 
 
 def _read(path: str) -> tuple[bytes, str]:

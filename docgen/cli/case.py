@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from . import EPILOG, EXIT_FAIL, _print_issues, _read, _warn, cli, profile_option, speak
+from . import EPILOG, EXIT_FAIL, _print_issues, _read, _say, _warn, cli, profile_option, speak
 
 if TYPE_CHECKING:
     from ..casefile import CaseFile
@@ -140,7 +140,7 @@ def _documents(paths: tuple[str, ...], casefile: Path, case_file: CaseFile, prof
             own_case = record.get("case") is not None
             report = validate(data, source=source, profile=profile, case=None if own_case else casefile)
         except DocgenError as exc:
-            click.echo(f"docgen: error: {translate_lines(str(exc), lang)}", err=True)
+            _say(f"docgen: error: {translate_lines(str(exc), lang)}")
             failed += 1
             continue
         if not report.ok or report.document is None:

@@ -17,6 +17,7 @@ from . import (
     EXIT_FAIL,
     _print_issues,
     _read,
+    _say,
     _warn,
     archive_copy_option,
     case_option,
@@ -252,6 +253,7 @@ def validate(inputs: tuple[str, ...], type_name: str | None, lang: str | None, a
                                 translate=translate, case=case_path))
     reader = lang or (pipeline.profile.language if pipeline.profile else None)
     failed = False
+    debug = click.get_current_context().meta.get("docgen.debug")
     for path in inputs:
         try:
             data, source = _read(path)
@@ -262,14 +264,26 @@ def validate(inputs: tuple[str, ...], type_name: str | None, lang: str | None, a
                     check(loaded, source)  # a case file: every error by path and line, or fine
                 except DocgenError as exc:
                     said = translate_lines(str(exc), own if isinstance(own, str) else reader)
-                    click.echo(f"docgen: error: {said}", err=True)
+                    _say(f"docgen: error: {said}")
                     failed = True
                     continue
-                click.echo(f"{source}: ok")
+                _say(f"{source}: ok", err=False)
                 continue
             report = pipeline.validate(data, source)
         except DocgenError as exc:
-            click.echo(f"docgen: error: {translate_lines(str(exc), reader)}", err=True)
+            _say(f"docgen: error: {translate_lines(str(exc), reader)}")
+            failed = True
+            continue
+        except RecursionError:
+            if debug:
+                raise
+            _say(f"docgen: error: {translate_lines(f'{path}: nested too deeply to be a record', reader)}")
+            failed = True
+            continue
+        except Exception as exc:  # a bug in one file must not stop the check of the others
+            if debug:
+                raise
+            _say(f"docgen: error: {path}: internal error ({type(exc).__name__}); run again with --debug to see where")
             failed = True
             continue
         _print_issues(source, [*report.warnings, *report.errors], report.lang)
@@ -277,7 +291,7 @@ def validate(inputs: tuple[str, ...], type_name: str | None, lang: str | None, a
         if report.ok:
             count = len(report.warnings)
             note = f" ({count} warning{'s' if count != 1 else ''})" if count else ""
-            click.echo(f"{source}: ok{note}")
+            _say(f"{source}: ok{note}", err=False)
     if failed:
         sys.exit(EXIT_FAIL)
 

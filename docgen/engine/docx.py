@@ -8,9 +8,10 @@ byte-identical file (fixed zip timestamps; the properties' dates come from
 from __future__ import annotations
 
 import datetime as dt
-import io
 import re
+import struct
 import zipfile
+import zlib
 from typing import TYPE_CHECKING, Any
 
 import jinja2
@@ -18,6 +19,7 @@ import jinja2
 from ..languages import language
 from .docxtpl_bridge import fix_tables
 from .locations import PARAGRAPH, template_error
+from .package import check_output
 from .sandbox import bounded_render
 
 if TYPE_CHECKING:
@@ -55,6 +57,8 @@ def write(template: PreparedTemplate, ctx: dict[str, Any], logo: Logo | None = N
     out["docProps/core.xml"] = _core(template, ctx)
     if logo is not None:
         out.update(logo.parts(template.raw, out))
+    # Never a corrupt document with exit 0: each part made here must parse (expat, ~0.3 ms a document).
+    check_output(out, template.raw, template.name)
     return _zip(template, out, compresslevel)
 
 
@@ -137,13 +141,44 @@ def _core(template: PreparedTemplate, ctx: dict[str, Any]) -> bytes:
 
 
 def _zip(template: PreparedTemplate, replaced: dict[str, bytes], compresslevel: int) -> bytes:
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED, compresslevel=compresslevel) as zf:
-        names = [m.filename for m in template.members]
-        names += [name for name in replaced if name not in names]
-        for name in names:
-            info = zipfile.ZipInfo(name, ZIP_DATE)
-            info.compress_type = zipfile.ZIP_DEFLATED
-            info.external_attr = 0o644 << 16
-            zf.writestr(info, replaced.get(name, template.raw.get(name, b"")), compresslevel=compresslevel)
-    return buffer.getvalue()
+    """The package, written by hand rather than with zipfile: the parts no render changes (styles,
+    numbering, settings, images …) are compressed once per template and copied in as they are,
+    which zipfile cannot do; that saves about a third of the zip time per document. The layout
+    is the one zipfile writes (no data descriptors, fixed timestamps, Unix 0644)."""
+    static = template.zipped.get(compresslevel)
+    if static is None:
+        static = template.zipped[compresslevel] = {
+            m.filename: _deflate(template.raw.get(m.filename, b""), compresslevel) for m in template.members
+        }
+    names = [m.filename for m in template.members]
+    names += [name for name in replaced if name not in static]
+    body, central = bytearray(), bytearray()
+    for name in names:
+        entry = _deflate(replaced[name], compresslevel) if name in replaced else static[name]
+        _add(body, central, name, entry)
+    end = struct.pack("<4s4H2LH", b"PK\x05\x06", 0, 0, len(names), len(names), len(central), len(body), 0)
+    return bytes(body + central + end)
+
+
+# (crc32, uncompressed size, raw deflate data) of one member
+Entry = tuple[int, int, bytes]
+_DOS_DATE, _DOS_TIME = (ZIP_DATE[0] - 1980) << 9 | ZIP_DATE[1] << 5 | ZIP_DATE[2], 0
+
+
+def _deflate(data: bytes, level: int) -> Entry:
+    packer = zlib.compressobj(level, zlib.DEFLATED, -15)
+    return zlib.crc32(data), len(data), packer.compress(data) + packer.flush()
+
+
+def _add(body: bytearray, central: bytearray, name: str, entry: Entry) -> None:
+    crc, size, data = entry
+    encoded = name.encode("utf-8")
+    flags = 0x800 if not name.isascii() else 0  # bit 11: the name is UTF-8
+    offset = len(body)
+    body += struct.pack("<4s2B4HL2L2H", b"PK\x03\x04", 20, 0, flags, zipfile.ZIP_DEFLATED, _DOS_TIME, _DOS_DATE,
+                        crc, len(data), size, len(encoded), 0)
+    body += encoded
+    body += data
+    central += struct.pack("<4s4B4HL2L5H2L", b"PK\x01\x02", 20, 3, 20, 0, flags, zipfile.ZIP_DEFLATED, _DOS_TIME,
+                           _DOS_DATE, crc, len(data), size, len(encoded), 0, 0, 0, 0, 0o644 << 16, offset)
+    central += encoded

@@ -16,12 +16,12 @@ import jinja2
 from jinja2 import StrictUndefined, pass_context
 from jinja2.exceptions import TemplateRuntimeError
 from jinja2.runtime import Context
-from markupsafe import Markup
+from markupsafe import Markup, escape, soft_str
 
 from .. import dates
 from ..languages import LANGUAGES, Language
 from ..text import to_docx_text
-from .sandbox import Sandbox, capped_filter, counted_range
+from .sandbox import BOUND_FILTERS, Sandbox, capped_filter, counted_range, printable_text
 
 
 def _language(ctx: Context) -> Language:
@@ -124,6 +124,16 @@ def _add_working_days(ctx: Context, value: Any, days: int) -> dt.date | None:
     return dates.add_working_days(value, days, _language(ctx).country)
 
 
+def _string(value: Any) -> Any:
+    """`|string`: text, numbers and dates as text; never a Python repr (a class name, an address)."""
+    return soft_str(printable_text(value, "turned into text"))
+
+
+def _escape(value: Any) -> Markup:
+    """`|e`/`|escape`: as Jinja's, but never of a Python repr."""
+    return escape(printable_text(value, "turned into text"))
+
+
 # Gone: filters that could print raw XML, or that only cost CPU in a Word document.
 _REMOVED_FILTERS = ("safe", "forceescape", "pprint", "xmlattr", "urlize", "filesizeformat", "wordwrap", "center",
                     "indent")
@@ -136,6 +146,7 @@ def environment() -> jinja2.Environment:
         env.filters.pop(name, None)
     env.globals.pop("lipsum", None)
     env.globals["range"] = counted_range
+    env.filters.update(string=_string, e=_escape, escape=_escape)
     env.filters.update(
         {name: capped_filter(fn) for name, fn in env.filters.items() if name not in ("length", "count")}
     )
@@ -153,6 +164,7 @@ def environment() -> jinja2.Environment:
         and_list=_and_list,
         add_working_days=_add_working_days,
     )
+    env.filters.update(BOUND_FILTERS)  # what the compiler wraps loops and literals in
     return env
 
 

@@ -123,7 +123,17 @@ BIG = 60 * 1024 * 1024  # more than the 50 MB a template may unpack to
 
 
 def _zip_bomb(base: bytes) -> bytes:
-    data = _zip({**_members(base), "word/media/padding.bin": bytes(BIG)})
+    """A template whose document uses a part (a picture, as far as the package says) that unpacks huge.
+
+    The part is referenced: a part nothing refers to is dropped unread (see test_package.py)."""
+    members = _members(base)
+    rels = "word/_rels/document.xml.rels"
+    members[rels] = members[rels].replace(b"</Relationships>", (
+        b'<Relationship Id="rIdPad" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/image"'
+        b' Target="media/padding.bin"/></Relationships>'))
+    members["[Content_Types].xml"] = members["[Content_Types].xml"].replace(
+        b"</Types>", b'<Default Extension="bin" ContentType="image/png"/></Types>')
+    data = _zip({**members, "word/media/padding.bin": bytes(BIG)})
     assert len(data) < 200_000  # a small file…
     assert sum(i.file_size for i in zipfile.ZipFile(io.BytesIO(data)).infolist()) > 50 * 1024 * 1024  # …unpacking big
     return data
