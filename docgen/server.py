@@ -3,31 +3,50 @@
 A thin FastAPI layer over the same API the CLI uses. It is stateless (any
 number of copies behind a load balancer), reads and parses request bodies
 itself so that every error is `application/problem+json` (RFC 9457) with the
-same plain-word field paths as the CLI, renders in worker threads so the event
-loop (and `/health`) stays responsive, and logs no record contents.
+same plain-word field paths as the CLI, parses, validates and renders in worker
+threads so the event loop (and `/health`) stays responsive, and logs no record
+contents.
+
+Bounded against one heavy or slow client (limits in `settings.Limits`): a body
+must arrive within DOCGEN_BODY_TIMEOUT (else 408) and request headers within
+DOCGEN_HEADER_TIMEOUT (else the connection is closed); PDF requests share a
+few warm LibreOffice profiles (DOCGEN_PDF_CONVERTERS conversions at once, at
+most DOCGEN_PDF_QUEUE waiting, beyond that 503 with Retry-After). Every
+response says `X-Content-Type-Options: nosniff` and `Cache-Control: no-store`.
+With an API token the interactive /docs page (which loads its script from a
+CDN) is off.
 
 Needs the optional extra: pip install 'docgen[server]'.
 """
 
 from __future__ import annotations
 
+import asyncio
+import functools
 import hmac
+import threading
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from fastapi import FastAPI, Request
 from fastapi.openapi.utils import get_openapi
 from fastapi.responses import JSONResponse, Response
 from starlette.concurrency import run_in_threadpool
 
+from . import settings
 from .api import Options, Pipeline
 from .doctypes import DOCTYPES, DocType
-from .errors import DocgenError, InputError, Issue, RecordError, TemplateError
+from .errors import ConversionError, DocgenError, InputError, Issue, RecordError, TemplateError
 from .formats import FORMATS, NAMES
 from .profile import Profile
 from .records import Report, parse_json
-from .settings import DEFAULT_MAX_BODY
+from .settings import DEFAULT_MAX_BODY, Limits
 from .version import __version__
+
+if TYPE_CHECKING:
+    from .convert import Converter
 
 PROBLEM = "application/problem+json"
 PROBLEM_SCHEMA = {
@@ -51,17 +70,82 @@ ISSUE_SCHEMA = {
 }
 
 
+# On every response: nothing is cached on the way (documents hold pupils' data), nothing sniffed.
+SECURITY_HEADERS = {"Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"}
+
+
 class Problem(Exception):
-    def __init__(self, status: int, title: str, detail: str = "", **extra: Any) -> None:
+    def __init__(self, status: int, title: str, detail: str = "", headers: dict[str, str] | None = None,
+                 **extra: Any) -> None:
         self.status, self.title, self.detail, self.extra = status, title, detail, extra
+        self.headers = headers or {}
 
 
 def problem_response(problem: Problem) -> JSONResponse:
     body = {"type": "about:blank", "title": problem.title, "status": problem.status, **problem.extra}
     if problem.detail:
         body["detail"] = problem.detail
-    headers = {"WWW-Authenticate": "Bearer"} if problem.status == 401 else None
+    headers = {**SECURITY_HEADERS, **problem.headers}
+    if problem.status == 401:
+        headers["WWW-Authenticate"] = "Bearer"
     return JSONResponse(body, status_code=problem.status, media_type=PROBLEM, headers=headers)
+
+
+class PdfConverters:
+    """The LibreOffice conversions a worker process runs for its requests: at most `size` at once,
+    each in one of `size` warm private profiles (created on first use, kept until `close`), at most
+    `queue` more waiting; a request beyond that gets 503 with Retry-After at once."""
+
+    def __init__(self, size: int, queue: int) -> None:
+        self.size, self.queue = max(1, size), max(0, queue)
+        self.pending = 0  # running + waiting; only touched on the event loop
+        self._slots: list[dict[str, Converter]] = [{} for _ in range(self.size)]
+        self._free = list(self._slots)
+        self._semaphore: asyncio.Semaphore | None = None
+        self._lock = threading.Lock()
+        self._closed = False
+
+    async def convert(self, data: bytes, fmt: str, timeout: float) -> bytes:
+        if self._closed:
+            raise Problem(503, "Service Unavailable", "the service is stopping", headers={"Retry-After": "5"})
+        if self.pending >= self.size + self.queue:
+            raise Problem(503, "Service Unavailable", "all PDF converters are busy; try again shortly",
+                          headers={"Retry-After": str(max(1, round(timeout / 4)))})
+        if self._semaphore is None:
+            self._semaphore = asyncio.Semaphore(self.size)
+        self.pending += 1
+        try:
+            async with self._semaphore:
+                slot = self._free.pop()
+                try:
+                    return await run_in_threadpool(self._convert, slot, data, fmt, timeout)
+                finally:
+                    self._free.append(slot)
+        finally:
+            self.pending -= 1
+
+    def _convert(self, slot: dict[str, Converter], data: bytes, fmt: str, timeout: float) -> bytes:
+        from .convert import Converter
+
+        with self._lock:
+            if self._closed:
+                raise ConversionError("the service is stopping")
+            converter = slot.get(fmt)
+            if converter is None:
+                converter = slot[fmt] = Converter(fmt, timeout)
+        converter.timeout = timeout
+        result = converter.convert([data])[0]
+        if isinstance(result, str):
+            raise ConversionError(result)
+        return result
+
+    def close(self) -> None:
+        with self._lock:
+            self._closed = True
+            for slot in self._slots:
+                for converter in slot.values():
+                    converter.close()
+                slot.clear()
 
 
 def _issues(issues: list[Issue]) -> list[dict[str, str]]:
@@ -73,19 +157,33 @@ def create_app(
     templates: str | Path | None = None,
     max_body: int = DEFAULT_MAX_BODY,
     token: str | None = None,
+    limits: Limits | None = None,
 ) -> FastAPI:
     """The application. `profile` is a loaded school profile (or None), `templates` a folder of
-    the school's templates, `token` the bearer token every request but /health must carry.
+    the school's templates, `token` the bearer token every request but /health must carry,
+    `limits` the service's bounds (default: from the environment, see `settings.limits`).
     Each request goes through a `Pipeline` with these options and the request's own."""
     base = Pipeline(Options(templates=templates, files=False), profile)  # a request never names files
     _ = base.folders, base.logo  # read once: a missing folder or a bad logo fails now, not per request
+    bounds = limits if limits is not None else settings.limits()
+    converters = PdfConverters(bounds.pdf_converters, bounds.pdf_queue)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        try:
+            yield
+        finally:
+            await run_in_threadpool(converters.close)
+
     app = FastAPI(
         title="docgen",
         version=__version__,
         description="Norwegian and Danish school-environment documents from validated JSON records.",
-        docs_url="/docs",
+        docs_url=None if token else "/docs",  # the page loads Swagger UI from a CDN: not with a token
         redoc_url=None,
+        lifespan=lifespan,
     )
+    app.state.pdf_converters = converters
     token_bytes = token.encode() if token else None
 
     @app.middleware("http")
@@ -96,9 +194,12 @@ def create_app(
                 scheme, _, value = given.partition(" ")
                 if scheme.lower() != "bearer" or not hmac.compare_digest(value.encode(), token_bytes):
                     raise Problem(401, "Unauthorized", "send the API token as 'Authorization: Bearer TOKEN'")
-            return await call_next(request)
+            response: Response = await call_next(request)
         except Problem as problem:
             return problem_response(problem)
+        for name, value in SECURITY_HEADERS.items():
+            response.headers.setdefault(name, value)
+        return response
 
     @app.exception_handler(Problem)
     async def on_problem(request: Request, problem: Problem) -> JSONResponse:
@@ -145,7 +246,8 @@ def create_app(
         _doctype(type_name)
         return json_schema(type_name)
 
-    async def read_record(request: Request) -> dict[str, Any]:
+    async def read_body(request: Request) -> bytes:
+        """The request body, within the size limit and the body timeout (a slow client gets 408)."""
         media = request.headers.get("content-type", "").split(";")[0].strip().lower()
         if media != "application/json" and not media.endswith("+json"):
             raise Problem(415, "Unsupported Media Type", "send the record as JSON (Content-Type: application/json)")
@@ -153,14 +255,31 @@ def create_app(
         if declared and declared.isdigit() and int(declared) > max_body:
             raise Problem(413, "Content Too Large", f"the body is larger than {max_body} bytes")
         body = bytearray()
-        async for chunk in request.stream():
-            body += chunk
-            if len(body) > max_body:
-                raise Problem(413, "Content Too Large", f"the body is larger than {max_body} bytes")
+
+        async def receive() -> None:
+            async for chunk in request.stream():
+                body.extend(chunk)
+                if len(body) > max_body:
+                    raise Problem(413, "Content Too Large", f"the body is larger than {max_body} bytes")
+
         try:
-            return parse_json(bytes(body), "body")
+            await asyncio.wait_for(receive(), bounds.body_timeout)
+        except TimeoutError:
+            raise Problem(408, "Request Timeout", f"the body did not arrive within {bounds.body_timeout:g} s",
+                          headers={"Connection": "close"}) from None
+        return bytes(body)
+
+    async def read_record(request: Request, chosen: Pipeline) -> Report:
+        """The request's record, parsed and validated in a worker thread (a big body must not
+        stop the event loop)."""
+        return await run_in_threadpool(parse_and_check, chosen, await read_body(request))
+
+    def parse_and_check(chosen: Pipeline, body: bytes) -> Report:
+        try:
+            data = parse_json(body, "body")
         except InputError as exc:
             raise Problem(400, "Bad Request", str(exc)) from None
+        return checked(chosen, data)
 
     def pipeline(type_name: str, lang: str | None, fmt: str = "docx", archive_copy: bool = False,
                  translate: bool = False) -> Pipeline:
@@ -178,8 +297,15 @@ def create_app(
         except InputError as exc:
             raise Problem(422, "Unprocessable Content", str(exc)) from None
 
+    async def render(chosen: Pipeline, report: Report) -> bytes:
+        """The document: the .docx in a worker thread, then PDF through the shared converters."""
+        content: bytes = await run_in_threadpool(chosen.docx, report)
+        if chosen.format.filter is None:
+            return content
+        return await converters.convert(content, chosen.format.name, chosen.options.pdf_timeout)
+
     for info in DOCTYPES.values():
-        _add_routes(app, info.name, read_record, pipeline, checked)
+        _add_routes(app, info.name, read_record, pipeline, render)
 
     @app.api_route("/documents/{type_name}", methods=["POST"], include_in_schema=False)
     @app.api_route("/validate/{type_name}", methods=["POST"], include_in_schema=False)
@@ -203,16 +329,16 @@ def _doctype(type_name: str) -> DocType:
     return info
 
 
-def _add_routes(app: FastAPI, type_name: str, read_record: Any, pipeline: Any, checked: Any) -> None:
+def _add_routes(app: FastAPI, type_name: str, read_record: Any, pipeline: Any, render: Any) -> None:
     async def render_document(request: Request, lang: str | None = None, format: str = "docx",
                               archive_copy: bool = False, translate: bool = False) -> Response:
         chosen: Pipeline = pipeline(type_name, lang, format, archive_copy, translate)
-        report = checked(chosen, await read_record(request))
+        report: Report = await read_record(request, chosen)
         if not report.ok:
             raise Problem(422, "Unprocessable Content", "the record has errors", errors=_issues(report.errors),
                           warnings=_issues(report.warnings))
         try:
-            content = await run_in_threadpool(chosen.render_report, report)
+            content = await render(chosen, report)
         except RecordError as exc:
             raise Problem(422, "Unprocessable Content", "the record has errors", errors=_issues(exc.issues)) from None
         except TemplateError as exc:
@@ -222,15 +348,15 @@ def _add_routes(app: FastAPI, type_name: str, read_record: Any, pipeline: Any, c
         document = report.document
         assert document is not None
         filename = f"{type_name}-{document.lang}-{document.document_date.isoformat()}.{chosen.format.extension}"
-        headers = {"Content-Disposition": f'attachment; filename="{filename}"'}
+        headers = {"Content-Disposition": f'attachment; filename="{filename}"', **SECURITY_HEADERS}
         if report.warnings:
             headers["X-Docgen-Warnings"] = str(len(report.warnings))
         return Response(content, media_type=chosen.format.content_type, headers=headers)
 
     async def validate_record(request: Request, lang: str | None = None, archive_copy: bool = False,
                               translate: bool = False) -> dict[str, Any]:
-        report = checked(pipeline(type_name, lang, archive_copy=archive_copy, translate=translate),
-                         await read_record(request))
+        report = await read_record(request, pipeline(type_name, lang, archive_copy=archive_copy,
+                                                     translate=translate))
         return {"ok": report.ok, "errors": _issues(report.errors), "warnings": _issues(report.warnings)}
 
     app.add_api_route(
@@ -299,7 +425,8 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
             for status, text in (("400", "Malformed JSON"), ("401", "Missing or wrong API token"),
                                  ("404", "Unknown type or language"), ("413", "Body too large"),
                                  ("415", "Body is not JSON"), ("422", "The record has errors"),
-                                 ("503", "PDF converter unavailable")):
+                                 ("408", "The body arrived too slowly"),
+                                 ("503", "PDF converters busy (see Retry-After) or unavailable")):
                 responses[status] = {"description": text, "content": problem}
     for operations in spec["paths"].values():
         for operation in operations.values():
@@ -328,5 +455,62 @@ def run(host: str, port: int, workers: int, max_body: int, profile: Path | None,
 
     create_app(load_profile(profile), templates, max_body)  # a broken profile or folder fails now, not in each worker
     settings.export_service(profile, templates, max_body)
+    bounds = settings.limits()
     uvicorn.run("docgen.server:app_from_env", factory=True, host=host, port=port, workers=workers,
-                log_level="info", access_log=True, server_header=False)
+                log_level="info", access_log=True, server_header=False,
+                http="docgen.server:HeaderTimeoutProtocol",  # uvicorn waits for headers forever otherwise
+                limit_concurrency=bounds.max_connections, timeout_keep_alive=int(max(1, bounds.keep_alive)),
+                h11_max_incomplete_event_size=16 * 1024, timeout_graceful_shutdown=10)
+
+
+@functools.cache
+def _header_timeout_protocol() -> type:
+    """uvicorn's h11 protocol, closing a connection whose request headers do not arrive within
+    DOCGEN_HEADER_TIMEOUT of its opening or of the previous response (a slowloris client)."""
+
+    from uvicorn.protocols.http.h11_impl import H11Protocol
+
+    class HeaderTimeoutProtocol(H11Protocol):
+        _header_timer: asyncio.TimerHandle | None = None
+        _armed_cycle: object = None
+
+        def _arm(self) -> None:
+            self._disarm()
+            self._armed_cycle = self.cycle
+            self._header_timer = self.loop.call_later(settings.limits().header_timeout, self._headers_too_slow)
+
+        def _disarm(self) -> None:
+            if self._header_timer is not None:
+                self._header_timer.cancel()
+                self._header_timer = None
+
+        def _headers_too_slow(self) -> None:
+            self._header_timer = None
+            if self.cycle is self._armed_cycle and not self.transport.is_closing():
+                self.transport.close()  # no request started since the timer was set
+
+        def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+            super().connection_made(transport)
+            self._arm()
+
+        def connection_lost(self, exc: Exception | None) -> None:
+            self._disarm()
+            super().connection_lost(exc)
+
+        def handle_events(self) -> None:
+            super().handle_events()
+            if self._header_timer is not None and self.cycle is not self._armed_cycle:
+                self._disarm()  # a request's headers arrived
+
+        def on_response_complete(self) -> None:
+            super().on_response_complete()
+            if not self.transport.is_closing():
+                self._arm()
+
+    return HeaderTimeoutProtocol
+
+
+def __getattr__(name: str) -> Any:
+    if name == "HeaderTimeoutProtocol":  # built on first use: uvicorn is only needed to serve
+        return _header_timeout_protocol()
+    raise AttributeError(name)

@@ -7,6 +7,15 @@
     DOCGEN_API_TOKEN   the bearer token the HTTP service requires
     DOCGEN_MESSAGES    the language of messages (nb, nn, da, or en for English), whatever the record's
 
+The HTTP service's limits (per worker process; whole numbers, seconds may have decimals):
+
+    DOCGEN_PDF_CONVERTERS   LibreOffice conversions running at once (default 1)
+    DOCGEN_PDF_QUEUE        PDF requests waiting for a converter; beyond: 503 with Retry-After (default 8)
+    DOCGEN_BODY_TIMEOUT     seconds a client may take to send a request body; then 408 (default 30)
+    DOCGEN_HEADER_TIMEOUT   seconds a client may take to send a request's headers; then the
+                            connection is closed (default 10)
+    DOCGEN_MAX_CONNECTIONS  open connections and requests at once; beyond: 503 (default 100)
+
 The HTTP service's worker processes get their options through the
 environment too (DOCGEN_SERVE_*), written by `export_service` below.
 """
@@ -23,6 +32,11 @@ CACHE_DIR = "DOCGEN_CACHE_DIR"
 SOFFICE = "DOCGEN_SOFFICE"
 API_TOKEN = "DOCGEN_API_TOKEN"
 MESSAGES = "DOCGEN_MESSAGES"
+PDF_CONVERTERS = "DOCGEN_PDF_CONVERTERS"
+PDF_QUEUE = "DOCGEN_PDF_QUEUE"
+BODY_TIMEOUT = "DOCGEN_BODY_TIMEOUT"
+HEADER_TIMEOUT = "DOCGEN_HEADER_TIMEOUT"
+MAX_CONNECTIONS = "DOCGEN_MAX_CONNECTIONS"
 _SERVE_TEMPLATES = "DOCGEN_SERVE_TEMPLATES"
 _SERVE_MAX_BODY = "DOCGEN_SERVE_MAX_BODY"
 
@@ -63,6 +77,44 @@ def messages_language() -> str | None:
 def soffice() -> str | None:
     """The soffice program named in $DOCGEN_SOFFICE, if any."""
     return os.environ.get(SOFFICE) or None
+
+
+@dataclass(frozen=True)
+class Limits:
+    """The HTTP service's bounds, per worker process."""
+
+    pdf_converters: int = 1
+    pdf_queue: int = 8
+    body_timeout: float = 30.0
+    header_timeout: float = 10.0
+    max_connections: int = 100
+    keep_alive: float = 5.0
+
+
+def _number(name: str, default: float, least: float) -> float:
+    """A positive number from the environment; a missing, malformed or too small value gives the default
+    (or the least allowed)."""
+    raw = os.environ.get(name, "").strip()
+    try:
+        value = float(raw) if raw else default
+    except ValueError:
+        return default
+    if value != value or value in (float("inf"), float("-inf")):
+        return default
+    return max(least, value)
+
+
+def limits() -> Limits:
+    """The HTTP service's limits from $DOCGEN_PDF_CONVERTERS, $DOCGEN_PDF_QUEUE, $DOCGEN_BODY_TIMEOUT,
+    $DOCGEN_HEADER_TIMEOUT and $DOCGEN_MAX_CONNECTIONS."""
+    base = Limits()
+    return Limits(
+        pdf_converters=int(_number(PDF_CONVERTERS, base.pdf_converters, 1)),
+        pdf_queue=int(_number(PDF_QUEUE, base.pdf_queue, 0)),
+        body_timeout=_number(BODY_TIMEOUT, base.body_timeout, 0.01),
+        header_timeout=_number(HEADER_TIMEOUT, base.header_timeout, 0.01),
+        max_connections=int(_number(MAX_CONNECTIONS, base.max_connections, 1)),
+    )
 
 
 @dataclass(frozen=True)

@@ -106,10 +106,18 @@ def _compile(prepared: PreparedTemplate, data: bytes) -> cache.Compiled:
             code = env.compile(source)
         except jinja2.TemplateError as exc:
             raise template_error(exc, prepared.name, part_name, source) from None
+        except (RecursionError, SyntaxError, MemoryError):
+            # Jinja's parser recurses per nesting level, and the Python it generates has Python's own
+            # nesting limits (20 loops, 100 indentation levels, 200 parentheses).
+            raise TemplateError(TOO_DEEP, prepared.name, part_location(part_name)) from None
         parts[part_name] = (source, code, bool(_NEEDS_TABLE_FIX.search(raw_text)))
     compiled = {"parts": parts, "core": _compile_core(prepared)}
     cache.store(data + CODEGEN, compiled)
     return compiled
+
+
+TOO_DEEP = ("the template nests its tags or expressions too deeply (loops, ifs or brackets inside each other); "
+            "simplify it")
 
 
 def _check_tag_count(blob: bytes, name: str, part_name: str) -> None:
@@ -146,6 +154,8 @@ def _compile_core(prepared: PreparedTemplate) -> dict[str, Any]:
             raise TemplateError(
                 f"template syntax error in the document property '{prop}': {exc.message}", prepared.name
             ) from None
+        except (RecursionError, SyntaxError, MemoryError):
+            raise TemplateError(TOO_DEEP, prepared.name) from None
     return compiled
 
 

@@ -24,11 +24,22 @@ A school's template is untrusted. On the way in:
   protection. The one external relationship Word writes by itself, the
   `attachedTemplate` of a document made from a .dotx, is dropped (with its
   reference in settings.xml) and reported as a warning instead, so an ordinary
-  school document is not refused.
+  school document is not refused;
+- for the same reason, fields that fetch or embed something from outside the
+  file (INCLUDEPICTURE, INCLUDETEXT, INCLUDE, LINK, IMPORT, DDE, DDEAUTO,
+  DATABASE), in `w:fldSimple w:instr` or in the `w:instrText` of a complex
+  field (however it is split across runs, or nested), and VML pictures and
+  shapes whose `o:href`, `r:href` or `src` points outside the package are
+  refused. Hyperlinks (HYPERLINK) and ordinary fields (PAGE, NUMPAGES, DATE, …)
+  are kept.
 
 On the way out (`check_output`), every part that rendering made must parse as
-XML, and the package must still have its content types and relationships; a
-document that fails is a TemplateError and never written.
+XML, the package must still have its content types and relationships, and the
+rendered parts are checked again for fetching fields and links, since a
+template could build an instruction from record values
+(`<w:instrText>{{ kind }} "{{ url }}"</w:instrText>`); a document that fails
+is a TemplateError and never written. That check costs a substring search per
+part unless the part has a field instruction or a `href`/`src` attribute at all.
 """
 
 from __future__ import annotations
@@ -41,6 +52,7 @@ import zipfile
 import zlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import lru_cache
 from urllib.parse import unquote
 from xml.parsers import expat
 
@@ -62,6 +74,18 @@ _XML_TYPE = re.compile(r"[/+]xml$")
 _HYPERLINK = "/hyperlink"
 _URI = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:")
 _ATTACHED = "/attachedTemplate"
+# Field types that make LibreOffice (or Word) fetch, read or embed something from outside the file.
+_FETCHING_FIELDS = frozenset({"INCLUDEPICTURE", "INCLUDETEXT", "INCLUDE", "LINK", "IMPORT", "DDE", "DDEAUTO",
+                              "DATABASE"})
+# Names a part needs before it can hold a field instruction (instr, instrText, delInstrText) or a
+# linked picture (src, o:href, r:href). Names cannot be spelled with character references, so
+# finding none of these bytes proves the part has neither: the cheap test on the hot path.
+_LINK_MARKERS = (b"nstr", b"href", b"src")
+# A field instruction's words: a quoted argument, or a run of characters up to a space, quote or
+# backslash (a switch), so `INCLUDEPICTURE\d` is still found and a URL is one word.
+_WORD = re.compile(r'"([^"]*)"?|([^\s"\\]+)')
+_OUTSIDE_VALUE = re.compile(r"[:/\\.%]")  # a URL, a path or a file name; a relationship id ("rId7") has none
+_INSTRUCTION_TEXT = frozenset({"instrText", "delInstrText"})
 
 
 @dataclass
@@ -195,6 +219,7 @@ class _Reader:
             data = utf8(self.blob(part), part, self.name)
             if well_formed(data):
                 raise TemplateError(f"{part} is not well-formed XML", self.name, part_location(part))
+            _refuse_fetching(data, part, self.name, rendered=False)
             self.raw[part] = data
         return self.raw[part]
 
@@ -349,9 +374,136 @@ def _content_types(data: bytes, name: str) -> tuple[dict[str, str], dict[str, st
     return defaults, overrides
 
 
+def fetching(data: bytes) -> str | None:
+    """What in a well-formed XML part would make a reader fetch or embed something from outside the
+    file — "the field INCLUDEPICTURE", "a picture or shape linked to …" — or None.
+
+    A part with none of the marker names costs three substring searches (~25 µs each for a 40 kB
+    body); one with them (a footer with PAGE) is parsed, and small ones are remembered, as a
+    footer renders to the same bytes for every record."""
+    if not any(marker in data for marker in _LINK_MARKERS):
+        return None
+    if len(data) <= _REMEMBERED_PART:
+        return _small_fetching(data)
+    return _FieldScan().scan(data)
+
+
+_REMEMBERED_PART = 16 * 1024
+
+
+@lru_cache(maxsize=64)
+def _small_fetching(data: bytes) -> str | None:
+    return _FieldScan().scan(data)
+
+
+def _refuse_fetching(data: bytes, part: str, name: str, rendered: bool) -> None:
+    """A TemplateError naming the template and the part if `part` (of the document itself) fetches."""
+    if not part.startswith("word/") or not part.endswith(".xml"):
+        return  # relationships are checked as relationships; docProps and customXml are not displayed
+    found = fetching(data)
+    if found is None:
+        return
+    if rendered:
+        raise TemplateError(
+            f"rendering it gives a document with {found}, which would be fetched or embedded from outside "
+            "the file when it is opened or converted to PDF; a field may not be built from record values "
+            "(only hyperlinks may point outside)", name, part_location(part))
+    raise TemplateError(
+        f"the document has {found}, which would be fetched or embedded from outside the file when it is "
+        "opened or converted to PDF; insert the picture or text into the document instead "
+        "(only hyperlinks may point outside)", name, part_location(part))
+
+
+def _field_kind(instruction: str) -> str | None:
+    """The fetching field type among the instruction's words (quoted or not), upper-case, or None.
+
+    Every word, not only the first: Word builds an instruction from the results of fields nested in
+    it (`{ {QUOTE "INCLUDEPICTURE"} "http://…" }`), and a false alarm (a tooltip that says "Link")
+    costs less than a fetch."""
+    for m in _WORD.finditer(instruction):
+        word = (m.group(1) if m.group(1) is not None else m.group(2)).strip().upper()
+        if word in _FETCHING_FIELDS:
+            return word
+    return None
+
+
+class _FieldScan:
+    """One pass of expat over a part: every field's whole instruction (fldSimple's attribute; the
+    instrText of a complex field from its begin to its separate or end, across runs, with what fields
+    nested in it contribute) and every href/src attribute."""
+
+    def __init__(self) -> None:
+        self.fields: list[tuple[list[str], list[bool]]] = []  # open complex fields: text, [in instruction]
+        self.text: list[str] | None = None  # character data of the instrText (or w:t) being read
+        self.instruction = False  # whether that text is an instruction (instrText) or a result (w:t)
+        self.found: str | None = None
+
+    def scan(self, data: bytes) -> str | None:
+        parser = _parser()
+        parser.StartElementHandler = self.start
+        parser.EndElementHandler = self.end
+        parser.CharacterDataHandler = self.chars
+        parser.buffer_text = True
+        try:
+            parser.Parse(data, True)
+        except expat.ExpatError:
+            return None  # well_formed reports it
+        for text, state in self.fields:  # a field never closed: its instruction as far as it went
+            if state[0]:
+                self.check("".join(text))
+        return self.found
+
+    def check(self, instruction: str) -> None:
+        kind = _field_kind(instruction)
+        if kind is not None and self.found is None:
+            self.found = f"the field {kind}"
+
+    def start(self, tag: str, attrs: dict[str, str]) -> None:
+        local = tag.rpartition(":")[2]
+        for attr, value in attrs.items():
+            prefix, _, attr_local = attr.rpartition(":")
+            if attr_local == "instr":
+                self.check(value)
+            elif ((attr_local == "src" or (attr_local == "href" and prefix))
+                  and _OUTSIDE_VALUE.search(value) and self.found is None):
+                # An unprefixed href is a VML shape's hyperlink, followed only when clicked.
+                self.found = f"a picture or shape linked to something outside the file ({_shown(attr, 20)})"
+        if local == "fldChar":
+            kind = next((v for a, v in attrs.items() if a.rpartition(":")[2] == "fldCharType"), "")
+            if kind == "begin":
+                self.fields.append(([], [True]))
+            elif kind in ("separate", "end") and self.fields:
+                text, state = self.fields[-1]
+                if state[0]:
+                    state[0] = False
+                    self.check("".join(text))
+                if kind == "end":
+                    self.fields.pop()
+        elif local in _INSTRUCTION_TEXT or (local == "t" and self.fields):
+            self.text, self.instruction = [], local != "t"
+
+    def chars(self, data: str) -> None:
+        if self.text is not None:
+            self.text.append(data)
+
+    def end(self, tag: str) -> None:
+        if self.text is None:
+            return
+        local = tag.rpartition(":")[2]
+        if local not in _INSTRUCTION_TEXT and local != "t":
+            return
+        text, self.text = "".join(self.text), None
+        open_instructions = [t for t, state in self.fields if state[0]]
+        for pieces in open_instructions:  # a nested field's words become part of the outer instruction
+            pieces.append(text)
+        if self.instruction and not open_instructions:
+            self.check(text)  # instrText outside any field: checked on its own
+
+
 def check_output(parts: dict[str, bytes], kept: Mapping[str, bytes], template: str) -> None:
-    """The XML of every part rendering made parses, and the package keeps its content types and
-    relationships: else a TemplateError, and the document is not written."""
+    """The XML of every part rendering made parses, has no field or link that fetches from outside
+    the file, and the package keeps its content types and relationships: else a TemplateError, and
+    the document is not written."""
     for required in (CONTENT_TYPES, PACKAGE_RELS):
         if required not in kept and required not in parts:
             raise TemplateError(f"not a Word document: it has no {required}", template)
@@ -364,3 +516,4 @@ def check_output(parts: dict[str, bytes], kept: Mapping[str, bytes], template: s
                 f"rendering it gives a broken document ({problem}); a {{% if %}} or {{% for %}} that starts "
                 "and ends in different paragraphs or table cells is the usual cause: use {%p if %} … {%p endif %} "
                 "around whole paragraphs", template, part_location(part))
+        _refuse_fetching(data, part, template, rendered=True)
