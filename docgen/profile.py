@@ -44,6 +44,7 @@ from .languages import LangCode
 from .messages import MAX_SUGGESTIONS, format_path, message, suggest
 from .models.base import Line, OptLine, Record
 from .models.common import School, Staff
+from .sources import MAX_DEPTH, check_limits
 
 _NAME = re.compile(r"^[a-z][a-z0-9_]{0,40}$")
 # In a template, custom.items is the dictionary's method, not the field: such names cannot be used.
@@ -233,8 +234,7 @@ def _load(name: str, mtime_ns: int, size: int) -> Profile:
         raise InputError(f"{path}: not valid TOML: {exc}") from None
     except RecursionError:
         raise InputError(f"{path}: the school profile is nested more than {MAX_DEPTH} levels deep") from None
-    if _depth(raw) > MAX_DEPTH:
-        raise InputError(f"{path}: the school profile is nested more than {MAX_DEPTH} levels deep")
+    check_limits(raw, str(path))  # depth, numbers: the limits every record has
     try:
         profile = Profile.model_validate(raw)
     except ValidationError as exc:
@@ -242,21 +242,3 @@ def _load(name: str, mtime_ns: int, size: int) -> Profile:
         raise InputError("\n".join([f"{path}: the school profile has errors:", *lines])) from None
     profile._base = path.resolve().parent
     return profile
-
-
-MAX_DEPTH = 64
-
-
-def _depth(value: Any) -> int:
-    """How deeply the parsed profile nests (without recursion: it may be very deep)."""
-    deepest, stack = 0, [(0, value)]
-    while stack:
-        level, item = stack.pop()
-        deepest = max(deepest, level)
-        if deepest > MAX_DEPTH:
-            break
-        if isinstance(item, dict):
-            stack.extend((level + 1, child) for child in item.values())
-        elif isinstance(item, list):
-            stack.extend((level + 1, child) for child in item)
-    return deepest

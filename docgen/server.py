@@ -41,8 +41,9 @@ from .doctypes import DOCTYPES, DocType
 from .errors import ConversionError, DocgenError, InputError, Issue, RecordError, TemplateError
 from .formats import FORMATS, NAMES
 from .profile import Profile
-from .records import Report, parse_json
+from .records import Report
 from .settings import DEFAULT_MAX_BODY, Limits
+from .sources import parse_json
 from .version import __version__
 
 if TYPE_CHECKING:

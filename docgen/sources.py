@@ -10,16 +10,19 @@ them), no duplicate keys, and a nesting depth a record never reaches.
 from __future__ import annotations
 
 import io
+import json
+import math
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import PurePath
 from typing import Any
 
 from .errors import InputError
-from .messages import format_path
+from .messages import format_path, json_problem, shown_key
 
-MAX_DEPTH = 64
-MAX_DIGITS = 50  # as records.MAX_DIGITS
+MAX_DEPTH = 64  # a record is a handful of levels deep
+MAX_DIGITS = 50  # a number in a record is a count or an identifier, never this long
 _NUMBER = re.compile(r"[-+]?[0-9][0-9_.,:eExXoObB+-]*")
 YAML_SUFFIXES = (".yaml", ".yml")
 
@@ -56,20 +59,119 @@ def is_yaml(name: str | None, data: str | bytes) -> bool:
 
 def read(data: str | bytes, source: str = "input") -> Source:
     """One record (or case file) from JSON or YAML text."""
-    from .records import parse_json
-
     if not is_yaml(source, data):
         return Source(parse_json(data, source))
     return parse_yaml(data, source)
 
 
-def parse_yaml(data: str | bytes, source: str = "input") -> Source:
+def _text(data: str | bytes, source: str) -> str:
     if isinstance(data, bytes):
         try:
             data = data.decode("utf-8-sig")
         except UnicodeDecodeError:
             raise InputError(f"{source}: not UTF-8 text; save the file as UTF-8") from None
-    data = data.removeprefix("\ufeff")
+    return data.removeprefix("\ufeff")
+
+
+MAX_DIGITS = 50  # a number in a record is a count or an identifier, never this long
+
+
+def parse_json(data: str | bytes, source: str = "input") -> dict[str, Any]:
+    """Parse one JSON record; refuse duplicate keys, which would silently lose data, and what a
+    record never holds: deep nesting, numbers of more than MAX_DIGITS digits, NaN and Infinity."""
+    data = _text(data, source)
+
+    def no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+        seen: dict[str, Any] = {}
+        for key, value in pairs:
+            if key in seen:
+                name = shown_key(key)
+                if name is None:
+                    raise InputError(f"{source}: a key appears twice in one object")
+                raise InputError(f"{source}: the key '{name}' appears twice in one object")
+            seen[key] = value
+        return seen
+
+    def number(text: str) -> int | float:
+        if len(text.lstrip("-")) > MAX_DIGITS:
+            raise InputError(f"{source}: a number has more than {MAX_DIGITS} digits; write an identifier "
+                             "as text (in quotes)")
+        value = float(text) if any(c in text for c in ".eE") else int(text)
+        if isinstance(value, float) and not math.isfinite(value):
+            raise InputError(f"{source}: a number is too large")
+        return value
+
+    def constant(text: str) -> Any:
+        raise InputError(f"{source}: NaN and Infinity are not numbers a record may hold")
+
+    try:
+        value = json.loads(data, object_pairs_hook=no_duplicates, parse_int=number, parse_float=number,
+                           parse_constant=constant)
+    except json.JSONDecodeError as exc:
+        raise InputError(f"{source}: not valid JSON: {json_problem(exc)}") from None
+    except RecursionError:
+        raise InputError(f"{source}: nested too deeply to be a record") from None
+    if not isinstance(value, dict):
+        raise InputError(f"{source}: a record must be a JSON object ({{...}}), not {_json_kind(value)}")
+    check_limits(value, source)
+    return value
+
+
+def check_limits(value: Any, source: str | None = None) -> None:
+    """Refuse what no record holds, whichever way it came (JSON, YAML, the API's dicts): nesting
+    deeper than MAX_DEPTH, integers of more than MAX_DIGITS digits (Python will not even print one
+    of 4,301), NaN and infinity. Says where, by field path; never the value."""
+    if not isinstance(value, (Mapping, list, tuple)):
+        return
+    stack: list[tuple[int, Any]] = [(0, value)]
+    while stack:
+        depth, item = stack.pop()
+        if depth > MAX_DEPTH:
+            raise InputError(f"{source + ': ' if source else ''}nested more than {MAX_DEPTH} levels deep")
+        children = item.values() if isinstance(item, Mapping) else item
+        for child in children:
+            kind = type(child)
+            if kind is str or child is None or kind is bool:
+                continue
+            if kind is dict or kind is list or isinstance(child, (Mapping, list, tuple)):
+                stack.append((depth + 1, child))
+            elif _out_of_bounds(child):
+                _refuse_number(value, source)
+
+
+def _out_of_bounds(item: Any) -> bool:
+    if isinstance(item, float):
+        return not math.isfinite(item)
+    return isinstance(item, int) and not isinstance(item, bool) and item.bit_length() > _MAX_BITS
+
+
+def _refuse_number(value: Any, source: str | None) -> None:
+    """The error for the first number out of bounds, with its field path (a second, slower walk)."""
+    where = f"{source}: " if source else ""
+    stack: list[tuple[tuple[Any, ...], Any]] = [((), value)]
+    while stack:
+        path, item = stack.pop()
+        if isinstance(item, Mapping):
+            stack.extend(((*path, key), child) for key, child in item.items())
+        elif isinstance(item, (list, tuple)):
+            stack.extend(((*path, index), child) for index, child in enumerate(item))
+        elif _out_of_bounds(item):
+            place = format_path(path) or "the record"
+            if isinstance(item, float):
+                raise InputError(f"{where}{place}: must be a finite number (not NaN or infinity)")
+            raise InputError(f"{where}{place}: a number has more than {MAX_DIGITS} digits; write an identifier "
+                             "as text (in quotes)")
+
+
+_MAX_BITS = (10**MAX_DIGITS).bit_length()
+
+
+def _json_kind(value: Any) -> str:
+    return {list: "a list", str: "a string", bool: "true/false", type(None): "null"}.get(type(value), "a number")
+
+
+def parse_yaml(data: str | bytes, source: str = "input") -> Source:
+    data = _text(data, source)
     from ruamel.yaml import YAML
     from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
@@ -88,8 +190,6 @@ def parse_yaml(data: str | bytes, source: str = "input") -> Source:
         raise InputError(f"{source}: the file holds no record (it is empty, or only comments)")
     if not isinstance(value, dict):
         raise InputError(f"{source}: a record must be a YAML mapping (key: value lines), not a list or a single value")
-    from .records import check_limits
-
     lines: dict[str, int] = {}
     plain = _plain(value, (), lines, source)
     check_limits(plain, source)

@@ -4,6 +4,7 @@ them, and a school profile with a logo and its own fields."""
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
 import io
 import json
@@ -16,6 +17,7 @@ import sys
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
+from collections.abc import Iterator
 from typing import Any, Callable
 
 import docx
@@ -487,3 +489,45 @@ def _installed() -> bool:
 
 
 only_installed = pytest.mark.skipif(not _installed(), reason="only against an installed package (make test)")
+
+
+# ---------------------------------------------------------------- `docgen serve` as users start it
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextlib.contextmanager
+def docgen_server(log: Path, *args: str, env: dict[str, str] | None = None) -> Iterator[tuple[str, int]]:
+    """`docgen serve ARGS` on a free port, its output in `log`; yields (base URL, port) once /health answers."""
+    import time
+
+    import httpx
+
+    port = free_port()
+    with log.open("w") as out:
+        proc = subprocess.Popen([sys.executable, "-m", "docgen", "serve", "--port", str(port), *args],
+                                stdout=out, stderr=subprocess.STDOUT, env={**os.environ, **(env or {})})
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    try:
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(f"{base}/health", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                time.sleep(0.1)
+        else:
+            raise RuntimeError(f"the server did not start:\n{log.read_text()}")
+        yield base, port
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()

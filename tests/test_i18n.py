@@ -303,7 +303,7 @@ def test_every_message_of_these_broken_records_is_translated(name: str, lang: st
 )
 def test_parser_messages_are_translated(text: str) -> None:
     from docgen.errors import InputError
-    from docgen.records import parse_json
+    from docgen.sources import parse_json
 
     with pytest.raises(InputError) as info:
         parse_json(text, "sak.json")

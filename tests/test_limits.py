@@ -20,7 +20,8 @@ import docgen
 from docgen.errors import DocgenError, InputError
 from docgen.messages import format_path, printable
 from docgen.profile import load_profile, read_logo
-from docgen.records import MAX_ISSUES, parse_json
+from docgen.records import MAX_ISSUES
+from docgen.sources import parse_json
 
 from conftest import ROOT, assert_clean_error, failed, load_example, ok, run_cli
 

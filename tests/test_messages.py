@@ -11,7 +11,7 @@ import docgen
 from docgen.cli import cli
 from docgen.errors import InputError
 from docgen.messages import json_problem
-from docgen.records import parse_json
+from docgen.sources import parse_json
 
 from conftest import load_example
 

@@ -9,7 +9,7 @@ import pytest
 
 import docgen
 from docgen.errors import InputError, RecordError
-from docgen.records import parse_json
+from docgen.sources import parse_json
 
 
 def messages(report) -> dict[str, str]:

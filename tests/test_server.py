@@ -3,10 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
-import socket
-import subprocess
-import sys
 import threading
 import time
 from pathlib import Path
@@ -16,41 +12,18 @@ import pytest
 import schemathesis
 from hypothesis import HealthCheck, settings
 
-from conftest import EXAMPLES, ROOT, all_text, load_example, needs_soffice, open_docx
+from conftest import EXAMPLES, ROOT, all_text, docgen_server, load_example, needs_soffice, open_docx
 
 TOKEN = "test-token-6c1f0e"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory):
     """`docgen serve` as users start it; its log is kept to check what it writes."""
-    port = free_port()
     log = tmp_path_factory.mktemp("server") / "server.log"
-    env = {**os.environ, "DOCGEN_API_TOKEN": TOKEN}
-    with log.open("w") as out:
-        proc = subprocess.Popen([sys.executable, "-m", "docgen", "serve", "--port", str(port), "--max-body", "200000"],
-                                stdout=out, stderr=subprocess.STDOUT, env=env)
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"{base}/health", timeout=1).status_code == 200:
-                break
-        except httpx.TransportError:
-            time.sleep(0.1)
-    else:
-        proc.kill()
-        raise RuntimeError(f"the server did not start:\n{log.read_text()}")
-    yield base, log
-    proc.terminate()
-    proc.wait(timeout=10)
+    with docgen_server(log, "--max-body", "200000", env={"DOCGEN_API_TOKEN": TOKEN}) as (base, _):
+        yield base, log
 
 
 def post(base: str, path: str, body: bytes | dict | str, content_type: str = "application/json", **kw):

@@ -8,15 +8,13 @@ import json
 import os
 import socket
 import stat
-import subprocess
-import sys
 import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import httpx
 import pytest
-from conftest import load_example, needs_soffice
+from conftest import docgen_server, load_example, needs_soffice
 
 from docgen.server import create_app
 from docgen.settings import Limits
@@ -229,34 +227,12 @@ def test_real_libreoffice_runs_once_at_a_time() -> None:
 # ---------------------------------------------------------------- slow clients, through uvicorn
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory):
-    port = free_port()
     log = tmp_path_factory.mktemp("server") / "server.log"
-    env = {**os.environ, "DOCGEN_API_TOKEN": TOKEN, "DOCGEN_BODY_TIMEOUT": "0.5", "DOCGEN_HEADER_TIMEOUT": "0.5"}
-    with log.open("w") as out:
-        proc = subprocess.Popen([sys.executable, "-m", "docgen", "serve", "--port", str(port)],
-                                stdout=out, stderr=subprocess.STDOUT, env=env)
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"{base}/health", timeout=1).status_code == 200:
-                break
-        except httpx.TransportError:
-            time.sleep(0.1)
-    else:
-        proc.kill()
-        raise RuntimeError(f"the server did not start:\n{log.read_text()}")
-    yield port
-    proc.terminate()
-    proc.wait(timeout=10)
+    env = {"DOCGEN_API_TOKEN": TOKEN, "DOCGEN_BODY_TIMEOUT": "0.5", "DOCGEN_HEADER_TIMEOUT": "0.5"}
+    with docgen_server(log, env=env) as (_, port):
+        yield port
 
 
 def read_until_closed(sock: socket.socket, limit: float) -> tuple[bytes, float]:
