@@ -18,8 +18,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
+from . import archive
 from .engine import Logo, context, load_template
 from .errors import InputError, RecordError
 from .formats import DEFAULT_TIMEOUT, FORMATS, NAMES, Format
@@ -32,7 +33,7 @@ from .templates import find_template, override_folders
 if TYPE_CHECKING:
     from .convert import ConverterPool
 
-__all__ = ["Options", "Pipeline", "Result", "render", "validate", "load", "Report"]
+__all__ = ["Options", "Pipeline", "Rendered", "Result", "render", "validate", "load", "Report"]
 
 
 @dataclass(frozen=True)
@@ -55,13 +56,23 @@ class Options:
 _PER_RECORD = frozenset({"type", "lang", "format", "archive_copy", "translate", "pdf_timeout"})
 
 
+@dataclass(frozen=True)
+class Rendered:
+    """A record's .docx, and the archive metadata that does not depend on the final file."""
+
+    content: bytes
+    metadata: dict[str, Any]
+
+
 @dataclass
 class Result:
-    """What one record became: its validation report, and the document when it had no errors."""
+    """What one record became: its validation report, and the document when it had no errors,
+    with its archive metadata (docgen.archive; the file's name is left for the caller)."""
 
     report: Report
     content: bytes | None
     format: Format
+    metadata: dict[str, Any] | None = None
 
     @property
     def ok(self) -> bool:
@@ -114,8 +125,9 @@ class Pipeline:
                                profile=self.profile, archive_copy=self.options.archive_copy,
                                translate=self.options.translate, case=self.options.case, files=self.options.files)
 
-    def docx(self, report: Report) -> bytes:
-        """The .docx of a record that passed validation."""
+    def document(self, report: Report) -> Rendered:
+        """The .docx of a record that passed validation, with its archive metadata. The file's
+        properties are docgen.archive's: the public title, no name of the pupil or a guardian."""
         document = report.document
         if document is None or not report.ok:
             raise RecordError(report.issues)
@@ -124,22 +136,37 @@ class Pipeline:
         else:
             path = find_template(document.type, document.lang, self.folders)
         extras = self.profile.context(document.custom) if self.profile is not None else None
-        return load_template(path).render(context(document, extras), self.logo)
+        template = load_template(path)
+        ctx = context(document, extras)
+        properties = archive.file_properties(document, template.properties(ctx), self.profile)
+        content = template.render(ctx, self.logo, properties=properties)
+        return Rendered(content, archive.describe(document, properties, self.format, self.profile))
+
+    def docx(self, report: Report) -> bytes:
+        """The .docx of a record that passed validation."""
+        return self.document(report).content
 
     def render_report(self, report: Report) -> bytes:
         """The document of a record that passed validation, in the format asked for
         (a cold LibreOffice start for PDF)."""
-        content = self.docx(report)
-        if self.format.filter is None:
-            return content
-        from .convert import convert_one
-
-        return convert_one(content, self.format.name, self.options.pdf_timeout)
+        return self._finished(report)[0]
 
     def render(self, record: Record, source: str | None = None) -> Result:
         """Validation and the document in the format asked for, when the record has no errors."""
         report = self.validate(record, source)
-        return Result(report, self.render_report(report) if report.ok else None, self.format)
+        if not report.ok:
+            return Result(report, None, self.format)
+        content, metadata = self._finished(report)
+        return Result(report, content, self.format, metadata)
+
+    def _finished(self, report: Report) -> tuple[bytes, dict[str, Any]]:
+        rendered = self.document(report)
+        content = rendered.content
+        if self.format.filter is not None:
+            from .convert import convert_one
+
+            content = convert_one(content, self.format.name, self.options.pdf_timeout)
+        return content, archive.complete(rendered.metadata, content)
 
     def convert(self, contents: Sequence[bytes], converters: int = 1) -> list[bytes | str]:
         """Many finished .docx in the format asked for, by a few LibreOffice processes that stay
@@ -200,8 +227,10 @@ def render(
     case: str | Path | None = None,
     source: str | None = None,
 ) -> bytes:
-    """A record (dict, JSON or YAML text, or model) as .docx bytes, or PDF with format="pdf" /
-    "pdfa" (PDF/A-2b, tagged; needs LibreOffice).
+    """A record (dict, JSON or YAML text, or model) as .docx bytes, or another format (needs
+    LibreOffice): "pdf" (tagged), "pdfa" (PDF/A-2a), "pdfua" (PDF/A-2a declaring PDF/UA-1),
+    "pdfa1" (PDF/A-1b), "odt" (OpenDocument text). For the archive metadata as well, use
+    `Pipeline(Options(...)).render(record)`: its Result has `.metadata`.
 
     `lang` is the language for a record that names none; a record in another
     language is refused unless `translate` says its text is in `lang` already.

@@ -18,6 +18,7 @@ is complete, and every record not written is in the report as "not attempted"
 
 from __future__ import annotations
 
+import dataclasses
 import errno
 import json
 import os
@@ -29,6 +30,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
+from . import archive
 from .errors import DocgenError, InputError, Issue, OutputError
 from .naming import DEFAULT_PATTERN, check_pattern, format_name, name_fields, unique
 
@@ -60,11 +62,16 @@ class Outcome:
     output: str | None = None
     errors: list[Issue] = field(default_factory=list)
     warnings: list[Issue] = field(default_factory=list)
+    metadata: dict[str, Any] | None = None  # the archive metadata (--metadata): no record values but the school's
 
     def row(self) -> dict[str, Any]:
-        """The line printed for integrations: no record values, only paths and reasons."""
-        return {"n": self.n, "source": self.source, "status": self.status, "output": self.output,
-                "errors": [i.as_dict() for i in self.errors], "warnings": [i.as_dict() for i in self.warnings]}
+        """The line printed for integrations: no pupil's data, only paths, reasons and (with
+        --metadata) the document's archive metadata."""
+        row = {"n": self.n, "source": self.source, "status": self.status, "output": self.output,
+               "errors": [i.as_dict() for i in self.errors], "warnings": [i.as_dict() for i in self.warnings]}
+        if self.metadata is not None:
+            row["metadata"] = self.metadata
+        return row
 
 
 @dataclass
@@ -158,6 +165,12 @@ class Job:
     outdir: Path = Path(".")
     extension: str = "docx"
     skip_existing: bool = False
+    metadata: bool = False  # a NAME.metadata.json beside each document
+
+    def done(self, name: str) -> bool:
+        """Whether --skip-existing finds this name's document (and its metadata) already there."""
+        path = self.outdir / f"{name}.{self.extension}"
+        return path.exists() and (not self.metadata or archive.sidecar(path).exists())
 
 
 @dataclass
@@ -165,6 +178,7 @@ class Processed:
     item: Item
     name: str | None = None
     content: bytes | None = None  # the .docx; None when the record failed, or its file was already there
+    metadata: dict[str, Any] | None = None  # archive.describe(), with the .docx
     errors: list[Issue] = field(default_factory=list)
     warnings: list[Issue] = field(default_factory=list)
 
@@ -183,9 +197,10 @@ def process(item: Item, job: Job) -> Processed:
             return Processed(item, errors=report.errors, warnings=report.warnings)
         fields = name_fields(report.document.model_dump(mode="json"), item.n, item.line, item.source)
         name = format_name(job.pattern, fields)
-        if job.skip_existing and (job.outdir / f"{name}.{job.extension}").exists():
+        if job.skip_existing and job.done(name):
             return Processed(item, name, warnings=report.warnings)
-        return Processed(item, name, _pipeline.docx(report), warnings=report.warnings)
+        rendered = _pipeline.document(report)
+        return Processed(item, name, rendered.content, metadata=rendered.metadata, warnings=report.warnings)
     except DocgenError as exc:
         return Processed(item, errors=[Issue("", str(exc).removeprefix(f"{item.source}: "))])
     except Exception as exc:  # a bug must not cost the rest of the batch
@@ -273,12 +288,13 @@ class Batch:
         force: bool = False,
         report_path: Path | None = None,
         stdin: IO[bytes] | None = None,
+        metadata: bool = False,
     ) -> None:
         check_pattern(pattern)
         self.source, self.outdir, self.pipeline = source, Path(outdir), pipeline
         self.workers, self.fail_fast, self.force, self.stdin = max(workers, 1), fail_fast, force, stdin
         self.report_path = report_path or self.outdir / "docgen-errors.jsonl"
-        self.job = Job(pattern, self.outdir, pipeline.format.extension, skip_existing)
+        self.job = Job(pattern, self.outdir, pipeline.format.extension, skip_existing, metadata)
         self.summary = Summary()
 
     def __iter__(self) -> Iterator[Outcome]:
@@ -296,7 +312,7 @@ class Batch:
         converters = min(self.workers, 4)
         limit = CONVERT_CHUNK * converters if self.pipeline.format.filter else 1
         taken: set[str] = set()
-        queue: list[tuple[Outcome, Path | None, bytes | None]] = []
+        queue: list[_Queued] = []
         _pipeline = self.pipeline
         try:
             with _Report(self.report_path) as report:
@@ -306,7 +322,7 @@ class Batch:
                     for processed in results:
                         items.done(processed.item)
                         queue.append(self._place(processed, taken))
-                        failed = queue[-1][0].status == "failed"
+                        failed = queue[-1].outcome.status == "failed"
                         if len(queue) >= limit or (self.fail_fast and failed):
                             yield from self._settle(queue, converters, report)
                             if self.summary.stopped:
@@ -319,46 +335,48 @@ class Batch:
             _pipeline = None
             self.pipeline.close()
 
-    def _place(self, processed: Processed, taken: set[str]) -> tuple[Outcome, Path | None, bytes | None]:
+    def _place(self, processed: Processed, taken: set[str]) -> _Queued:
         """The record's file name, unique in this run; skipped when it is already there."""
         item = processed.item
         outcome = Outcome(item.n, item.source, item.line, "failed", errors=processed.errors,
                           warnings=processed.warnings)
         if processed.name is None:
-            return outcome, None, None
+            return _Queued(outcome)
         target = self.outdir / unique(processed.name, taken, self.job.extension)
         outcome.output = str(target)
-        if self.job.skip_existing and target.exists():
+        if self.job.skip_existing and self.job.done(target.name.removesuffix(f".{self.job.extension}")):
             outcome.status = "skipped"
-            return outcome, target, None
-        content = processed.content
+            return _Queued(outcome, target)
+        content, metadata = processed.content, processed.metadata
         if content is None:  # the name was taken, but this record's numbered name is free: render it now
-            redo = process(item, Job(self.job.pattern, self.outdir, self.job.extension))
-            outcome.errors, content = redo.errors, redo.content
-        return outcome, target, content
+            redo = process(item, dataclasses.replace(self.job, skip_existing=False))
+            outcome.errors, content, metadata = redo.errors, redo.content, redo.metadata
+        # Resuming, a document whose metadata is missing is made again, both files.
+        redo_document = self.job.skip_existing and self.job.metadata and target.exists()
+        return _Queued(outcome, target, content, metadata, redo_document)
 
-    def _settle(self, queue: list[tuple[Outcome, Path | None, bytes | None]], converters: int,
-                report: _Report) -> Iterator[Outcome]:
-        from .output import FULL, DiskFull, write_file
+    def _settle(self, queue: list[_Queued], converters: int, report: _Report) -> Iterator[Outcome]:
+        from .output import FULL, DiskFull
 
-        waiting = [i for i, (_, _, content) in enumerate(queue) if content is not None]
-        contents = [content for _, _, content in queue if content is not None]
+        waiting = [i for i, queued in enumerate(queue) if queued.content is not None]
+        contents = [queued.content for queued in queue if queued.content is not None]
         try:
             converted = dict(zip(waiting, self.pipeline.convert(contents, converters), strict=True))
         except OSError as exc:  # LibreOffice's input could not be staged
             if exc.errno not in FULL:
                 raise
-            pending = [outcome for outcome, _, _ in queue]  # none of this chunk is written or reported yet
+            pending = [queued.outcome for queued in queue]  # none of this chunk is written or reported yet
             raise _Full(f"{tempfile_dir()}: the disk is full ({(exc.strerror or '').lower()})", pending[0],
                         pending) from None
-        for i, (outcome, target, _) in enumerate(queue):
+        for i, queued in enumerate(queue):
+            outcome, target = queued.outcome, queued.target
             result = converted.get(i)
             full: DiskFull | None = None
             if isinstance(result, str):
                 outcome.errors = [Issue("", result)]
             elif result is not None and target is not None:
                 try:
-                    write_file(result, target, force=self.force, sync=False)
+                    self._write(result, target, queued.metadata, outcome, queued.replace)
                     outcome.status = "written"
                 except DiskFull as exc:
                     full = exc
@@ -370,11 +388,28 @@ class Batch:
                 report.write(outcome)
             except DiskFull as exc:  # its line is missing: resume from this record
                 yield outcome
-                raise _Full(str(exc), outcome, [o for o, _, _ in queue[i + 1:]], reported=False) from None
+                raise _Full(str(exc), outcome, [q.outcome for q in queue[i + 1:]], reported=False) from None
             yield outcome
             if full is not None:
-                raise _Full(str(full), outcome, [o for o, _, _ in queue[i + 1:]])
+                raise _Full(str(full), outcome, [q.outcome for q in queue[i + 1:]])
         queue.clear()
+
+    def _write(self, content: bytes, target: Path, metadata: dict[str, Any] | None, outcome: Outcome,
+               replace: bool = False) -> None:
+        """The document, and with --metadata its sidecar; a document whose sidecar could not be
+        written is removed again, so --skip-existing makes both on the next run."""
+        from .output import write_file
+
+        write_file(content, target, force=self.force or replace, sync=False)
+        if not self.job.metadata or metadata is None:
+            return
+        completed = archive.complete(metadata, content, target.name)
+        try:
+            write_file(archive.dumps(completed), archive.sidecar(target), force=self.force, sync=False)
+        except BaseException:
+            target.unlink(missing_ok=True)
+            raise
+        outcome.metadata = completed
 
     def _not_attempted(self, full: _Full, items: _Tracked, report: _Report) -> Iterator[Outcome]:
         """After a full disk: every record not yet written goes into the report as not attempted
@@ -427,6 +462,17 @@ def tempfile_dir() -> str:
     import tempfile
 
     return tempfile.gettempdir()
+
+
+@dataclass
+class _Queued:
+    """A record waiting to be converted and written."""
+
+    outcome: Outcome
+    target: Path | None = None
+    content: bytes | None = None  # None: nothing to write (failed or skipped)
+    metadata: dict[str, Any] | None = None
+    replace: bool = False  # --skip-existing found the document without its metadata
 
 
 class _Full(Exception):

@@ -1,5 +1,5 @@
-"""Conversion of finished .docx documents to the other formats (PDF, PDF/A-2b) through LibreOffice,
-started as seldom as possible.
+"""Conversion of finished .docx documents to the other formats (PDF, PDF/A, ODT) through
+LibreOffice, started as seldom as possible. PDFs are then finished by `docgen.pdfa`.
 
 A cold `soffice --convert-to pdf` costs ~1.5 s; converting many files in one
 call costs ~0.15 s each after the start. So documents are converted in chunks,
@@ -22,6 +22,7 @@ Folders left by a docgen whose janitor was killed too are swept by the next run.
 
 from __future__ import annotations
 
+import io
 import os
 import shutil
 import signal
@@ -30,6 +31,7 @@ import sys
 import tempfile
 import threading
 import weakref
+import zipfile
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -62,10 +64,10 @@ class Converter:
     """One private LibreOffice profile, used for every conversion of this run."""
 
     def __init__(self, fmt: str, timeout: float = DEFAULT_TIMEOUT, soffice: str | None = None) -> None:
-        export = FORMATS[fmt].filter
-        if export is None:
+        self.format = FORMATS[fmt]
+        if self.format.filter is None:
             raise ValueError(f"{fmt} needs no conversion")
-        self.filter = export
+        self.filter = self.format.filter
         self.timeout = timeout
         self.soffice = soffice or find_soffice()
         _sweep()
@@ -75,7 +77,7 @@ class Converter:
         _handle_sigterm()
 
     def convert(self, docs: Sequence[bytes]) -> list[bytes | str]:
-        """PDF bytes for each document, or a message saying why that one failed."""
+        """The converted bytes of each document, or a message saying why that one failed."""
         if not docs:
             return []
         with tempfile.TemporaryDirectory(dir=self.work) as tmp:
@@ -91,14 +93,26 @@ class Converter:
                 return [self.convert([data])[0] for data in docs]  # find the one that hangs
             results: list[bytes | str] = []
             for path in inputs:
-                pdf = out / f"{path.stem}.pdf"
-                if pdf.is_file() and pdf.stat().st_size > 0:
-                    results.append(pdf.read_bytes())
+                made = out / f"{path.stem}.{self.format.extension}"
+                if made.is_file() and made.stat().st_size > 0:
+                    results.append(self._finish(made.read_bytes()))
                 elif not finished:
                     results.append(f"LibreOffice did not finish within {self.timeout:g} s and was stopped")
                 else:
                     results.append("LibreOffice could not convert the document")
             return results
+
+    def _finish(self, data: bytes) -> bytes | str:
+        try:
+            if self.format.is_pdf:
+                from .pdfa import finish
+
+                return finish(data, self.format)
+            if self.format.extension == "odt":
+                return _without_folder_entries(data)
+        except Exception as exc:  # pikepdf and zipfile raise their own errors on a broken file
+            return f"the file LibreOffice wrote could not be finished ({type(exc).__name__})"
+        return data
 
     def _run(self, inputs: list[Path], out: Path, timeout: float) -> bool:
         """Run one soffice call; kill it and all its children if it overruns. True if it finished."""
@@ -142,6 +156,21 @@ class Converter:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def _without_folder_entries(data: bytes) -> bytes:
+    """The ODT without the empty folder entries (Configurations2/…/) LibreOffice writes: its
+    manifest does not list them, which ODF's package rules ask of every member, and nothing
+    reads them. Every other member is copied as it was, `mimetype` first and stored."""
+    with zipfile.ZipFile(io.BytesIO(data)) as src:
+        members = [m for m in src.infolist() if not m.is_dir()]
+        if len(members) == len(src.infolist()):
+            return data
+        out = io.BytesIO()
+        with zipfile.ZipFile(out, "w") as dst:
+            for member in members:
+                dst.writestr(member, src.read(member.filename))
+    return out.getvalue()
 
 
 def _kill(proc: subprocess.Popen) -> None:
@@ -333,7 +362,7 @@ class ConverterPool:
 
 
 def convert_one(data: bytes, fmt: str, timeout: float = DEFAULT_TIMEOUT) -> bytes:
-    """One document to PDF (a cold LibreOffice start: ~1.5 s)."""
+    """One document in another format (a cold LibreOffice start: ~1.5 s)."""
     with Converter(fmt, timeout) as converter:
         result = converter.convert([data])[0]
     if isinstance(result, str):

@@ -20,12 +20,16 @@ class Language:
     yes: str
     no: str
     and_word: str  # joins the last two items of a list
+    pupil_at: str  # the public title's stand-in for the pupil: "elev ved {school}"
 
 
 LANGUAGES: dict[str, Language] = {
-    "nb": Language("nb", "nb_NO", "nb-NO", "NO", "Europe/Oslo", "norsk bokmål", "ja", "nei", "og"),
-    "nn": Language("nn", "nn_NO", "nn-NO", "NO", "Europe/Oslo", "norsk nynorsk", "ja", "nei", "og"),
-    "da": Language("da", "da_DK", "da-DK", "DK", "Europe/Copenhagen", "dansk", "ja", "nej", "og"),
+    "nb": Language("nb", "nb_NO", "nb-NO", "NO", "Europe/Oslo", "norsk bokmål", "ja", "nei", "og",
+                   "elev ved {school}"),
+    "nn": Language("nn", "nn_NO", "nn-NO", "NO", "Europe/Oslo", "norsk nynorsk", "ja", "nei", "og",
+                   "elev ved {school}"),
+    "da": Language("da", "da_DK", "da-DK", "DK", "Europe/Copenhagen", "dansk", "ja", "nej", "og",
+                   "elev på {school}"),
 }
 CODES: tuple[str, ...] = tuple(LANGUAGES)
 assert CODES == typing.get_args(LangCode), "LangCode and LANGUAGES must list the same languages"

@@ -74,6 +74,27 @@ class Letters(Record):
     )
 
 
+class Archive(Record):
+    """What the school's archive gets with each document (docgen's metadata sidecar)."""
+
+    title: Literal["public", "full"] = Field(
+        "public",
+        description="public: the file's title property and the metadata carry the public title, which names no "
+        "pupil (e.g. 'Aktivitetsplan – elev ved Lyngåsen skole'); full: the template's own title, which may name "
+        "the pupil — for internal copies only.",
+    )
+    access_code: OptLine = Field(
+        None,
+        description="The access restriction code your archive uses for case documents about a pupil (Noark 5 "
+        "tilgangsrestriksjon; codes are set per archive system, so docgen has no default).",
+    )
+    access_basis: OptLine = Field(
+        None,
+        description="The screening basis to record (Noark 5 skjermingshjemmel); default: the one in docgen's "
+        "law table for the document's country (a Danish free or private school has none by default).",
+    )
+
+
 class Profile(Record):
     language: LangCode | None = Field(None, description="Language for records that do not say.")
     templates: Path | None = Field(None, description="The school's template folder, relative to the profile.")
@@ -81,6 +102,7 @@ class Profile(Record):
     school: School | None = None
     signature: Staff | None = Field(None, description="Who signs letters by default.")
     letters: Letters = Field(default_factory=Letters, description="How letters are signed; the logo's role.")
+    archive: Archive = Field(default_factory=Archive, description="Titles and access codes for the archive.")
     fields: dict[str, FieldSpec] = Field(default_factory=dict, description="The school's own fields.")
 
     @field_validator("fields")

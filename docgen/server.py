@@ -22,8 +22,10 @@ Needs the optional extra: pip install 'docgen[server]'.
 from __future__ import annotations
 
 import asyncio
+import base64
 import functools
 import hmac
+import json
 import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -35,7 +37,7 @@ from fastapi.openapi.utils import get_openapi
 from fastapi.responses import JSONResponse, Response
 from starlette.concurrency import run_in_threadpool
 
-from . import settings
+from . import archive, settings
 from .api import Options, Pipeline
 from .doctypes import DOCTYPES, DocType
 from .errors import ConversionError, DocgenError, InputError, Issue, RecordError, TemplateError
@@ -298,12 +300,14 @@ def create_app(
         except InputError as exc:
             raise Problem(422, "Unprocessable Content", str(exc)) from None
 
-    async def render(chosen: Pipeline, report: Report) -> bytes:
-        """The document: the .docx in a worker thread, then PDF through the shared converters."""
-        content: bytes = await run_in_threadpool(chosen.docx, report)
-        if chosen.format.filter is None:
-            return content
-        return await converters.convert(content, chosen.format.name, chosen.options.pdf_timeout)
+    async def render(chosen: Pipeline, report: Report) -> tuple[bytes, dict[str, Any]]:
+        """The document and its archive metadata: the .docx in a worker thread, then the other
+        formats through the shared converters."""
+        rendered = await run_in_threadpool(chosen.document, report)
+        content = rendered.content
+        if chosen.format.filter is not None:
+            content = await converters.convert(content, chosen.format.name, chosen.options.pdf_timeout)
+        return content, rendered.metadata
 
     for info in DOCTYPES.values():
         _add_routes(app, info.name, read_record, pipeline, render)
@@ -332,14 +336,14 @@ def _doctype(type_name: str) -> DocType:
 
 def _add_routes(app: FastAPI, type_name: str, read_record: Any, pipeline: Any, render: Any) -> None:
     async def render_document(request: Request, lang: str | None = None, format: str = "docx",
-                              archive_copy: bool = False, translate: bool = False) -> Response:
+                              archive_copy: bool = False, translate: bool = False, metadata: bool = False) -> Response:
         chosen: Pipeline = pipeline(type_name, lang, format, archive_copy, translate)
         report: Report = await read_record(request, chosen)
         if not report.ok:
             raise Problem(422, "Unprocessable Content", "the record has errors", errors=_issues(report.errors),
                           warnings=_issues(report.warnings))
         try:
-            content = await render(chosen, report)
+            content, described = await render(chosen, report)
         except RecordError as exc:
             raise Problem(422, "Unprocessable Content", "the record has errors", errors=_issues(exc.issues)) from None
         except TemplateError as exc:
@@ -349,9 +353,15 @@ def _add_routes(app: FastAPI, type_name: str, read_record: Any, pipeline: Any, r
         document = report.document
         assert document is not None
         filename = f"{type_name}-{document.lang}-{document.document_date.isoformat()}.{chosen.format.extension}"
-        headers = {"Content-Disposition": f'attachment; filename="{filename}"', **SECURITY_HEADERS}
+        headers = dict(SECURITY_HEADERS)
         if report.warnings:
             headers["X-Docgen-Warnings"] = str(len(report.warnings))
+        if metadata:  # one JSON answer: the archive metadata and the file, for integrations that file both
+            body = {"metadata": archive.complete(described, content, filename), "filename": filename,
+                    "content_type": chosen.format.content_type, "content": base64.b64encode(content).decode("ascii")}
+            return Response(json.dumps(body, ensure_ascii=False).encode("utf-8"), media_type="application/json",
+                            headers=headers)
+        headers["Content-Disposition"] = f'attachment; filename="{filename}"'
         return Response(content, media_type=chosen.format.content_type, headers=headers)
 
     async def validate_record(request: Request, lang: str | None = None, archive_copy: bool = False,
@@ -407,14 +417,24 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
                  "description": "Allow lang to differ from the record's own language."},
             ]
             if path.startswith("/documents/"):
-                operation["parameters"] = [*shared, {"name": "format", "in": "query", "required": False,
-                                                     "schema": {"type": "string", "enum": list(NAMES),
-                                                                "default": "docx"}}]
-                responses["200"] = {
-                    "description": "The document",
-                    "content": {media: {"schema": {"type": "string", "format": "binary"}}
-                                for media in dict.fromkeys(f.content_type for f in FORMATS.values())},
-                }
+                operation["parameters"] = [
+                    *shared,
+                    {"name": "format", "in": "query", "required": False,
+                     "schema": {"type": "string", "enum": list(NAMES), "default": "docx"},
+                     "description": "; ".join(f"{f.name}: {f.summary}" for f in FORMATS.values())},
+                    {"name": "metadata", "in": "query", "required": False,
+                     "schema": {"type": "boolean", "default": False},
+                     "description": "Answer with JSON: the archive metadata, and the file in base64."},
+                ]
+                content: dict[str, Any] = {media: {"schema": {"type": "string", "format": "binary"}}
+                                           for media in dict.fromkeys(f.content_type for f in FORMATS.values())}
+                content["application/json"] = {"schema": {
+                    "type": "object",
+                    "properties": {"metadata": {"type": "object"}, "filename": {"type": "string"},
+                                   "content_type": {"type": "string"},
+                                   "content": {"type": "string", "contentEncoding": "base64"}},
+                    "required": ["metadata", "filename", "content_type", "content"]}}
+                responses["200"] = {"description": "The document (with metadata=true: JSON)", "content": content}
             else:
                 operation["parameters"] = shared
                 responses["200"] = {"description": "Errors and warnings", "content": {"application/json": {"schema": {

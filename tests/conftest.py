@@ -220,6 +220,17 @@ needs_soffice = pytest.mark.skipif(
 )
 
 
+def tiny_pdf(folder: Path) -> Path:
+    """A real one-page PDF, for stand-ins of LibreOffice (docgen finishes what it converts)."""
+    import pikepdf
+
+    path = folder / "tiny.pdf"
+    with pikepdf.new() as pdf:
+        pdf.add_blank_page()
+        pdf.save(path)
+    return path
+
+
 def soffice(files: list[Path], outdir: Path, fmt: str, profile: Path) -> None:
     """One LibreOffice run converting all `files` (a cold start costs more than a conversion)."""
     assert SOFFICE, "CI must install LibreOffice (libreoffice-writer-nogui)"

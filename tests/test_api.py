@@ -59,8 +59,8 @@ def test_a_pipeline_serves_many_records() -> None:
 
 
 def test_an_unknown_format_is_refused() -> None:
-    with pytest.raises(docgen.InputError, match="unknown format 'odt'"):
-        docgen.render(load_example("activity_plan.nb.json"), format="odt")
+    with pytest.raises(docgen.InputError, match="unknown format 'rtf'"):
+        docgen.render(load_example("activity_plan.nb.json"), format="rtf")
 
 
 def test_per_record_options_keep_what_was_read(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -77,4 +77,4 @@ def test_per_record_options_keep_what_was_read(tmp_path: Path, monkeypatch: pyte
     with pytest.raises(TypeError, match="not a per-record option: profile"):
         base.per_record(profile="other.toml")
     with pytest.raises(docgen.InputError, match="unknown format"):
-        base.per_record(format="odt")
+        base.per_record(format="rtf")

@@ -215,13 +215,13 @@ def _counting_renders(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     from docgen.api import Pipeline
 
     calls: list[int] = []
-    original = Pipeline.docx
+    original = Pipeline.document
 
     def counted(self, report):  # type: ignore[no-untyped-def]
         calls.append(1)
         return original(self, report)
 
-    monkeypatch.setattr(Pipeline, "docx", counted)
+    monkeypatch.setattr(Pipeline, "document", counted)
     return calls
 
 

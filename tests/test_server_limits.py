@@ -14,7 +14,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from conftest import docgen_server, load_example, needs_soffice
+from conftest import docgen_server, load_example, needs_soffice, tiny_pdf
 
 from docgen.server import create_app
 from docgen.settings import Limits
@@ -119,7 +119,7 @@ done
 sleep 1
 mkdir -p "$out"
 for arg in "$@"; do
-  case "$arg" in *.docx) name=$(basename "$arg" .docx); printf '%%PDF-1.4 fake' > "$out/$name.pdf";; esac
+  case "$arg" in *.docx) name=$(basename "$arg" .docx); cp "{pdf}" "$out/$name.pdf";; esac
 done
 echo "end $$" >> "{log}"
 """
@@ -150,7 +150,7 @@ def post_pdfs(app, count: int) -> list[httpx.Response]:
 def test_pdf_requests_share_a_bounded_pool(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     log = tmp_path / "soffice.log"
     fake = tmp_path / "soffice"
-    fake.write_text(FAKE_SOFFICE.replace("{log}", str(log)))
+    fake.write_text(FAKE_SOFFICE.replace("{log}", str(log)).replace("{pdf}", str(tiny_pdf(tmp_path))))
     fake.chmod(fake.stat().st_mode | stat.S_IXUSR)
     monkeypatch.setenv("DOCGEN_SOFFICE", str(fake))
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from ..formats import FORMATS, by_extension
+from ..formats import FORMAT_HELP, FORMATS, by_extension
 from ..formats import NAMES as FORMAT_NAMES
 from ..languages import CODES as LANGS
 from ..settings import DEFAULT_MAX_BODY
@@ -52,8 +52,10 @@ def _choose_format(output: str, fmt: str | None) -> str:
               help="Use this .docx template instead of the built-in one.")
 @click.option("--force", is_flag=True, help="Replace OUT if it exists.")
 @click.option("--format", "fmt", type=click.Choice(FORMAT_NAMES), default=None,
-              help="docx, pdf, or pdfa (PDF/A-2b for archives). PDF needs LibreOffice.  "
-                   "[default: from OUT's suffix, else docx]")
+              help=f"{FORMAT_HELP}  [default: from OUT's suffix, else docx]")
+@click.option("--metadata", "with_metadata", is_flag=True,
+              help="Also write the archive metadata beside the document: OUT's name with .metadata.json "
+                   "(title without the pupil's name, case number, date, access code, checksum).")
 @archive_copy_option
 @translate_option
 @pdf_timeout_option
@@ -62,10 +64,10 @@ def _choose_format(output: str, fmt: str | None) -> str:
 @profile_option
 def render(
     args: tuple[str, ...], output: str, lang: str | None, template: Path | None, force: bool, fmt: str | None,
-    archive_copy: bool, translate: bool, pdf_timeout: float, case_path: Path | None, templates_dir: Path | None,
-    profile_path: Path | None,
+    with_metadata: bool, archive_copy: bool, translate: bool, pdf_timeout: float, case_path: Path | None,
+    templates_dir: Path | None, profile_path: Path | None,
 ) -> None:
-    """Render one record into a Word document (or PDF).
+    """Render one record into a Word document (or PDF, PDF/A, ODT).
 
     INPUT is a JSON or YAML file ('-' reads standard input). TYPE is optional
     when the record names its own "type"; if both are given they must agree.
@@ -76,6 +78,7 @@ def render(
     Examples:
       docgen render examples/activity_plan.nb.json -o plan.docx
       docgen render plan.yaml --case sak.case.yaml -o plan.pdf
+      docgen render plan.json --format pdfa --metadata -o arkiv/
       docgen render activity_plan case.json --lang nn -o out/
       cat case.json | docgen render - -o - > plan.docx
 
@@ -83,8 +86,9 @@ def render(
     complete, so a failure never leaves half a document. An existing OUT is
     never replaced without --force.
     """
+    from .. import archive
     from ..api import Options, Pipeline
-    from ..errors import RecordError
+    from ..errors import OutputError, RecordError
     from ..output import document_path, write_file
 
     if len(args) > 2:
@@ -93,6 +97,8 @@ def render(
     if output == "-" and sys.stdout.isatty():
         raise click.UsageError("refusing to write a document to the terminal; redirect it or give -o FILE")
     fmt = _choose_format(output, fmt)
+    if with_metadata and output == "-":
+        raise click.UsageError("--metadata writes a file beside the document; give -o FILE or a folder, not '-'")
     options = Options(type=type_name, lang=lang, profile=profile_path, templates=templates_dir, template=template,
                       format=fmt, archive_copy=archive_copy, translate=translate, pdf_timeout=pdf_timeout,
                       case=case_path)
@@ -114,6 +120,19 @@ def render(
     target = document_path(output, result.format.extension, stem)
     if by_extension(target.suffix) is None:
         _warn(f"{target} does not end in .{result.format.extension}; the file is {result.format.summary}")
+    if with_metadata and result.metadata is not None:
+        sidecar = archive.sidecar(target)
+        if sidecar.exists() and not force:  # say so before the document is written
+            raise OutputError(f"{sidecar}: already exists; use --force to replace it")
+        write_file(result.content, target, force=force)
+        try:
+            write_file(archive.dumps(archive.complete(result.metadata, result.content, target.name)), sidecar,
+                       force=force)
+        except BaseException:
+            target.unlink(missing_ok=True)  # a document without the metadata asked for is not written
+            raise
+        click.echo(f"docgen: wrote {target} and {sidecar.name}", err=True)
+        return
     write_file(result.content, target, force=force)
     click.echo(f"docgen: wrote {target}", err=True)
 
@@ -138,8 +157,10 @@ def render(
               help="Leave documents that already exist, without rendering them again (resume a stopped run).")
 @click.option("--force", is_flag=True, help="Replace documents that already exist.")
 @click.option("--format", "fmt", type=click.Choice(FORMAT_NAMES), default="docx", show_default=True,
-              help="docx, pdf, or pdfa (PDF/A-2b). PDF needs LibreOffice, started a few times per batch, "
-                   "never once per document.")
+              help=f"{FORMAT_HELP} LibreOffice is started a few times per batch, never once per document.")
+@click.option("--metadata", "with_metadata", is_flag=True,
+              help="Write NAME.metadata.json beside each document (archive metadata without the pupil's name), "
+                   "and put it in each standard-output line.")
 @archive_copy_option
 @translate_option
 @pdf_timeout_option
@@ -148,8 +169,8 @@ def render(
 @profile_option
 def batch(
     source: str, outdir: Path, workers: int | None, pattern: str | None, type_name: str | None, lang: str | None,
-    errors_path: Path | None, fail_fast: bool, skip_existing: bool, force: bool, fmt: str, archive_copy: bool,
-    translate: bool, pdf_timeout: float, case_path: Path | None, templates_dir: Path | None,
+    errors_path: Path | None, fail_fast: bool, skip_existing: bool, force: bool, fmt: str, with_metadata: bool,
+    archive_copy: bool, translate: bool, pdf_timeout: float, case_path: Path | None, templates_dir: Path | None,
     profile_path: Path | None,
 ) -> None:
     """Render many records: a JSON Lines file (one record per line), a folder
@@ -196,7 +217,8 @@ def batch(
 
         find_soffice()  # say so before any work when LibreOffice is missing
     run = Batch(source, outdir, pipeline, pattern=pattern or DEFAULT_PATTERN, workers=workers or os.cpu_count() or 1,
-                fail_fast=fail_fast, skip_existing=skip_existing, force=force, report_path=errors_path)
+                fail_fast=fail_fast, skip_existing=skip_existing, force=force, report_path=errors_path,
+                metadata=with_metadata)
     summary = run.summary
     machine = not sys.stdout.isatty()
     outcomes = iter(run)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import zipfile
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 from html import unescape
@@ -55,9 +56,17 @@ class PreparedTemplate:
     # compresslevel -> the unchanged members, compressed once (docx._zip)
     zipped: dict[int, dict[str, tuple[int, int, bytes]]] = field(default_factory=dict)
 
-    def render(self, ctx: dict[str, Any], logo: Logo | None = None, compresslevel: int = 6) -> bytes:
+    def render(self, ctx: dict[str, Any], logo: Logo | None = None, compresslevel: int = 6,
+               properties: Mapping[str, str] | None = None) -> bytes:
+        """The .docx; `properties` (from `properties()`, perhaps changed) replace the template's own."""
         with document_budget():  # one time and work budget for all the document's parts
-            return docx.write(self, ctx, logo, compresslevel)
+            return docx.write(self, ctx, logo, compresslevel, properties)
+
+    def properties(self, ctx: dict[str, Any]) -> dict[str, str]:
+        """The document properties (title, subject, creator, keywords, description) as the template
+        renders them for `ctx`."""
+        with document_budget():
+            return docx.properties_of(self, ctx)
 
 
 def prepare(data: bytes, name: str) -> PreparedTemplate:

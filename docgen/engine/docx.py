@@ -12,7 +12,10 @@ import re
 import struct
 import zipfile
 import zlib
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
+from xml.sax.saxutils import escape as _escape
+from xml.sax.saxutils import unescape as _unescape
 
 import jinja2
 
@@ -31,13 +34,15 @@ XML_HEAD = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
 CORE_TAGS = {"title": "dc:title", "subject": "dc:subject", "creator": "dc:creator",
              "keywords": "cp:keywords", "description": "dc:description"}
 
+_ENTITIES = {"&#34;": '"', "&#39;": "'", "&quot;": '"', "&apos;": "'"}  # markupsafe's, and XML's own
+_SPACES = re.compile("[ \t\r\n\a]+")  # not the no-break spaces in "§ 12-4"
 _RUN = re.compile(r"<w:r(?: [^>]*)?>.*?</w:r>", re.DOTALL)
 _TEXT = re.compile(r"<w:t(?: [^>]*)?>.*?</w:t>", re.DOTALL)
 _LISTING_CHARS = re.compile("[\\t\\a\\n\\f]")
 
 
 def write(template: PreparedTemplate, ctx: dict[str, Any], logo: Logo | None = None,
-          compresslevel: int = 6) -> bytes:
+          compresslevel: int = 6, properties: Mapping[str, str] | None = None) -> bytes:
     """One document: every part rendered in the sandbox, then the package zipped."""
     if logo is not None:
         school, letters = ctx.get("school"), ctx.get("letters")
@@ -54,7 +59,7 @@ def write(template: PreparedTemplate, ctx: dict[str, Any], logo: Logo | None = N
         if "docPr" in xml:
             xml = _renumber_docpr(xml, 1001 + 100_000 * index)
         out[name] = (XML_HEAD + xml).encode("utf-8")
-    out["docProps/core.xml"] = _core(template, ctx)
+    out["docProps/core.xml"] = _core(properties if properties is not None else properties_of(template, ctx), ctx)
     if logo is not None:
         out.update(logo.parts(template.raw, out))
     # Never a corrupt document with exit 0: each part made here must parse (expat, ~0.3 ms a document).
@@ -119,15 +124,21 @@ def _renumber_docpr(xml: str, start: int) -> str:
     return re.sub(r'(<wp:docPr\b[^>]*?\bid=")\d+', lambda m: f"{m.group(1)}{next(counter)}", xml)
 
 
-def _core(template: PreparedTemplate, ctx: dict[str, Any]) -> bytes:
-    """docProps/core.xml: the template's properties rendered, dates from the document's date."""
+def properties_of(template: PreparedTemplate, ctx: dict[str, Any]) -> dict[str, str]:
+    """The template's document properties rendered, each as one line of plain text (Jinja escaped
+    the values for XML; _core escapes them again when it writes them)."""
     values = {}
     for prop, compiled in template.core.items():
         text = run(compiled, ctx, template.name, f"docProps/core.xml:{prop}", "")
-        values[prop] = " ".join(text.replace("\a", " ").split())
+        values[prop] = _unescape(_SPACES.sub(" ", text).strip(" "), _ENTITIES)
+    return values
+
+
+def _core(values: Mapping[str, str], ctx: dict[str, Any]) -> bytes:
+    """docProps/core.xml: the properties (XML-escaped here), dates from the document's date."""
     stamp = f"{ctx.get('document_date', dt.date(2000, 1, 1)).isoformat()}T00:00:00Z"
     lang = language(ctx["lang"]).tag
-    body = "".join(f"<{tag}>{values[p]}</{tag}>" for p, tag in CORE_TAGS.items() if values.get(p))
+    body = "".join(f"<{tag}>{_escape(values[p])}</{tag}>" for p, tag in CORE_TAGS.items() if values.get(p))
     return (
         f"{XML_HEAD}<cp:coreProperties "
         'xmlns:cp="http://schemas.openxmlformats.org/package/2006/metadata/core-properties" '
