@@ -84,21 +84,53 @@ def resolve_listing(xml: str) -> str:
     template would otherwise pay. It also skips the many paragraphs that have
     nothing to resolve.
     """
-    if not _LISTING_CHARS.search(xml):
+    positions = _listing_positions(xml)
+    if not positions:
         return xml
+    if "txbxContent" in xml:  # paragraphs inside text boxes nest: docxtpl's way, paragraph by paragraph
+        return PARAGRAPH.sub(lambda m: _resolve_paragraph(m.group(0)), xml)
+    # Without nesting, the paragraph around a character is the last "<w:p>" or "<w:p …>" before it up
+    # to the first "</w:p>" after: only those few paragraphs are visited, not every one (the
+    # regex over all paragraphs cost a quarter of a large document's render).
+    out: list[str] = []
+    done = 0
+    for at in positions:
+        if at < done:
+            continue  # in a paragraph already resolved
+        start = max(xml.rfind("<w:p>", done, at), xml.rfind("<w:p ", done, at))
+        end = xml.find("</w:p>", at)
+        if start < 0 or end < 0 or xml.find("</w:p>", start, at) >= 0:
+            continue  # outside any paragraph: left as it is, as docxtpl does
+        end += len("</w:p>")
+        out += (xml[done:start], _resolve_paragraph(xml[start:end]))
+        done = end
+    out.append(xml[done:])
+    return "".join(out)
 
-    def paragraph(m: re.Match[str]) -> str:
-        text = m.group(0)
-        if not _LISTING_CHARS.search(text):
-            return text
-        found = re.search(r"<w:pPr>.*?</w:pPr>", text)
-        ppr = found.group(0) if found else ""
-        return _RUN.sub(lambda r: _resolve_run(ppr, r.group(0)), text)
 
-    return PARAGRAPH.sub(paragraph, xml)
+def _listing_positions(xml: str) -> list[int]:
+    """Where the tabs and breaks are, in order: str.find runs at memchr speed, several times
+    faster than a regex character class over a large body."""
+    found = []
+    for char in "\t\a\n\f":
+        at = xml.find(char)
+        while at >= 0:
+            found.append(at)
+            at = xml.find(char, at + 1)
+    return sorted(found)
+
+
+def _resolve_paragraph(text: str) -> str:
+    if not _LISTING_CHARS.search(text):
+        return text
+    found = re.search(r"<w:pPr>.*?</w:pPr>", text)
+    ppr = found.group(0) if found else ""
+    return _RUN.sub(lambda r: _resolve_run(ppr, r.group(0)), text)
 
 
 def _resolve_run(ppr: str, run: str) -> str:
+    if not _LISTING_CHARS.search(run):
+        return run  # nothing to resolve in this run
     found = re.search(r"<w:rPr>.*?</w:rPr>", run)
     rpr = found.group(0) if found else ""
 

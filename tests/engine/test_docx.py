@@ -110,6 +110,32 @@ def test_listing_resolution_matches_docxtpl(text: str) -> None:
     assert _resolve_listing(xml) == DocxTemplate(io.BytesIO()).resolve_listing(xml)
 
 
+@pytest.mark.parametrize(
+    "xml",
+    [
+        # many paragraphs, breaks in some: only those change, in place
+        "<w:body>" + "".join(
+            f'<w:p w:rsidR="{i}"><w:pPr><w:jc w:val="left"/></w:pPr><w:r><w:t>p{i}{chr(10) if i % 7 == 0 else ""}x</w:t>'
+            f"</w:r><w:r><w:t>{chr(9) if i % 11 == 0 else ''}y</w:t></w:r></w:p>" for i in range(60)) + "</w:body>",
+        # a break between paragraphs (not in one) and one in the last paragraph
+        "<w:body><w:p><w:r><w:t>a</w:t></w:r></w:p>\n<w:p><w:r><w:t>b\nc</w:t></w:r></w:p></w:body>",
+        # a text box: paragraphs nest inside a paragraph's run
+        '<w:body><w:p><w:pPr><w:jc w:val="center"/></w:pPr><w:r><w:t>out\nside</w:t></w:r><w:r><w:drawing>'
+        "<w:txbxContent><w:p><w:r><w:t>in\nside</w:t></w:r></w:p></w:txbxContent></w:drawing></w:r>"
+        "<w:r><w:t>after\tbox</w:t></w:r></w:p><w:p><w:r><w:t>last\fpage</w:t></w:r></w:p></w:body>",
+        # break characters inside the paragraph's properties and attributes are text to neither
+        '<w:body><w:p><w:pPr><w:pStyle w:val="A"/></w:pPr><w:r><w:t>x\a</w:t></w:r></w:p></w:body>',
+    ],
+    ids=["many", "between", "textbox", "bell"],
+)
+def test_listing_resolution_matches_docxtpl_across_paragraphs(xml: str) -> None:
+    from docxtpl import DocxTemplate
+
+    from docgen.engine.docx import resolve_listing
+
+    assert resolve_listing(xml) == DocxTemplate(io.BytesIO()).resolve_listing(xml)
+
+
 # ---------------------------------------------------------------- the file written
 
 
