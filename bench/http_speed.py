@@ -1,19 +1,27 @@
 #!/usr/bin/env python3
-"""Documents per second through `docgen serve` against rendering in-process.
+"""`docgen serve` against rendering in-process: throughput by workers and connections, CPU per
+document, and PDF latency with the warm LibreOffice pool against a LibreOffice start per document.
 
-Run: `make bench` (or .venv/bin/python bench/http_speed.py). Starts a server
-on a free loopback port, sends the bundled Norwegian activity plan (5
-measures) over keep-alive connections, prints figures and ratios.
+Run: `make bench` (or .venv/bin/python bench/http_speed.py). Starts servers on free loopback
+ports and sends the bundled Norwegian activity plan (5 measures) over keep-alive connections,
+with `wrk` when it is installed (apt-get install wrk: it costs the machine far less CPU than a
+Python client), else with httpx threads. Prints figures and ratios; asserts nothing.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import re
+import shutil
 import socket
+import statistics
 import subprocess
 import sys
+import tempfile
 import time
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -21,6 +29,8 @@ import httpx
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "examples" / "activity_plan.nb.json"
+PATH = "/documents/activity_plan"
+SECONDS = 5
 
 
 def free_port() -> int:
@@ -29,56 +39,128 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def rate(fn, count: int, threads: int = 1) -> float:
-    fn()
-    start = time.perf_counter()
-    if threads == 1:
-        for _ in range(count):
-            fn()
+def cpu_seconds(pids: list[int]) -> float:
+    """User + system CPU of these processes (Linux /proc), in seconds."""
+    total = 0
+    for pid in pids:
+        with contextlib.suppress(OSError):
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            total += int(fields[11]) + int(fields[12])
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+@contextlib.contextmanager
+def server(workers: int, env: dict[str, str] | None = None) -> Iterator[tuple[str, list[int]]]:
+    """`docgen serve` with `workers` workers: yields its base URL and the pids doing the work."""
+    port = free_port()
+    proc = subprocess.Popen([sys.executable, "-m", "docgen", "serve", "--port", str(port), "--workers", str(workers)],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env={**os.environ, **(env or {})})
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            with contextlib.suppress(httpx.TransportError):
+                if httpx.get(f"{base}/ready", timeout=1).status_code == 200:
+                    break
+            time.sleep(0.1)
+        children = subprocess.run(["pgrep", "-P", str(proc.pid)], capture_output=True, text=True).stdout.split()
+        workers_pids = [int(p) for p in children] if workers > 1 else [proc.pid]
+        yield base, workers_pids
+    finally:
+        proc.terminate()
+        proc.wait()
+
+
+def load(base: str, body: bytes, connections: int, pids: list[int]) -> tuple[float, float]:
+    """Documents per second over `connections` keep-alive connections, and server CPU ms per document."""
+    before = cpu_seconds(pids)
+    if shutil.which("wrk"):
+        with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
+            script.write(f'wrk.method = "POST"\nlocal f = io.open("{EXAMPLE}", "rb")\nwrk.body = f:read("*a")\n'
+                         'f:close()\nwrk.headers["Content-Type"] = "application/json"\n')
+        try:
+            out = subprocess.run(["wrk", "-t", str(min(connections, 2)), "-c", str(connections), "-d", f"{SECONDS}s",
+                                  "-s", script.name, base + PATH], capture_output=True, text=True, check=True).stdout
+        finally:
+            os.unlink(script.name)
+        count = int(re.search(r"(\d+) requests in", out).group(1))  # type: ignore[union-attr]
+        seconds = float(re.search(r"requests in ([\d.]+)s", out).group(1))  # type: ignore[union-attr]
+        if "Non-2xx" in out:
+            raise SystemExit(f"the server answered errors:\n{out}")
     else:
-        with ThreadPoolExecutor(threads) as pool:
-            list(pool.map(lambda _: fn(), range(count)))
-    return count / (time.perf_counter() - start)
+        clients = [httpx.Client(headers={"Content-Type": "application/json"}, timeout=60) for _ in range(connections)]
+        count = 0
+        start = time.perf_counter()
+
+        def one(client: httpx.Client) -> int:
+            done = 0
+            while time.perf_counter() - start < SECONDS:
+                assert client.post(base + PATH, content=body).status_code == 200
+                done += 1
+            return done
+
+        with ThreadPoolExecutor(connections) as pool:
+            count = sum(pool.map(one, clients))
+        seconds = time.perf_counter() - start
+    return count / seconds, (cpu_seconds(pids) - before) / count * 1000
+
+
+def pdf_latency(base: str, body: bytes, count: int) -> float:
+    """Median seconds for one PDF over HTTP, one request at a time."""
+    times = []
+    with httpx.Client(headers={"Content-Type": "application/json"}, timeout=120) as client:
+        client.post(base + PATH, params={"format": "pdf"}, content=body)
+        for _ in range(count):
+            start = time.perf_counter()
+            assert client.post(base + PATH, params={"format": "pdf"}, content=body).status_code == 200
+            times.append(time.perf_counter() - start)
+    return statistics.median(times)
 
 
 def main() -> None:
+    sys.path.insert(0, str(ROOT))
     import docgen
 
     body = EXAMPLE.read_bytes()
     record = json.loads(body)
-    in_process = rate(lambda: docgen.render(record), 300)
+    for _ in range(50):
+        docgen.render(record)
+    count, cpu, wall = 0, time.process_time(), time.perf_counter()
+    while time.perf_counter() - wall < 3:
+        docgen.render(json.loads(body))
+        count += 1
+    in_process = count / (time.perf_counter() - wall)
+    in_process_cpu = (time.process_time() - cpu) / count * 1000
 
-    results = {}
+    print(f"machine: {os.cpu_count()} cores; load generator: {'wrk' if shutil.which('wrk') else 'httpx threads'}")
+    print(f"in-process (JSON parse + docgen.render)   {in_process:7.0f} documents/s  {in_process_cpu:5.2f} ms CPU each")
+    rates: dict[tuple[int, int], float] = {}
     for workers in (1, 2):
-        port = free_port()
-        server = subprocess.Popen([sys.executable, "-m", "docgen", "serve", "--port", str(port), "--workers",
-                                   str(workers)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        base = f"http://127.0.0.1:{port}"
-        try:
-            for _ in range(300):
-                try:
-                    httpx.get(f"{base}/health", timeout=1)
-                    break
-                except httpx.TransportError:
-                    time.sleep(0.1)
-            client = httpx.Client(headers={"Content-Type": "application/json"}, timeout=60)
+        with server(workers) as (base, pids):
+            load(base, body, 4, pids)  # warm up
+            for connections in (1, 16):
+                rate, cpu_ms = load(base, body, connections, pids)
+                rates[workers, connections] = rate
+                print(f"HTTP docx, {workers} worker(s), {connections:2d} connection(s)  {rate:7.0f} documents/s  "
+                      f"{cpu_ms:5.2f} ms server CPU each ({cpu_ms / in_process_cpu:.2f}x in-process)")
+    print(f"--workers 2 / --workers 1 at  1 connection   {rates[2, 1] / rates[1, 1]:.2f}x (target >= 1)")
+    print(f"--workers 2 / --workers 1 at 16 connections  {rates[2, 16] / rates[1, 16]:.2f}x (target >= 1.7)")
 
-            def call() -> None:
-                response = client.post(f"{base}/documents/activity_plan", content=body)
-                assert response.status_code == 200
+    sys.path.insert(0, str(ROOT))
+    from docgen.convert import find_uno_python
 
-            results[workers] = (rate(call, 300), rate(call, 300, threads=4))
-        finally:
-            server.terminate()
-            server.wait()
-
-    print(f"machine: {os.cpu_count()} cores")
-    print(f"in-process docgen.render              {in_process:7.0f} documents/s")
-    for workers, (serial, parallel) in results.items():
-        print(f"HTTP, {workers} server worker(s), 1 client   {serial:7.0f} documents/s  "
-              f"({serial / in_process:.2f} of in-process)")
-        print(f"HTTP, {workers} server worker(s), 4 clients  {parallel:7.0f} documents/s  "
-              f"({parallel / in_process:.2f} of in-process)")
+    try:
+        with server(1) as (base, _):
+            warm = pdf_latency(base, body, 20)
+        with server(1, {"DOCGEN_UNO_PYTHON": "none"}) as (base, _):
+            cold = pdf_latency(base, body, 5)
+    except Exception as exc:  # no LibreOffice
+        print(f"PDF over HTTP: skipped ({type(exc).__name__})")
+        return
+    pool = "resident LibreOffice" if find_uno_python() else "no python3-uno: LibreOffice per document"
+    print(f"PDF over HTTP, p50, {pool:28s} {warm:6.3f} s")
+    print(f"PDF over HTTP, p50, LibreOffice started per document {cold:6.3f} s   {cold / warm:.1f}x slower "
+          "(target: warm <= 0.25 s, >= 3x)")
 
 
 if __name__ == "__main__":

@@ -14,17 +14,29 @@ written with one write call; a write that does not fit is cut back, so the
 report never ends mid-line. A full disk stops the run: every document written
 is complete, and every record not written is in the report as "not attempted"
 (or, when not even that fits, the error names the record to resume from).
+
+A run may take one shard of the input (`Shard`, `--shard K/N`): N runs with
+K = 1…N, on any machines, each take a fixed share, with no coordinator. By
+position, record n is shard K's when (n-1) % N == K-1, decided as the input is
+read (a folder's other files are not even read); by a field, the field's value
+decides (sha256 of its canonical JSON), so every shard validates every record
+and renders only its own; a record that has no value there (or fails
+validation, or cannot be read) belongs to shard 1, so it is reported once.
+`n` stays the position in the whole input, so {n} in names is the same in a
+shard as in a single run.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import errno
+import hashlib
 import json
 import os
+import re
 import sys
 from collections import deque
-from collections.abc import Generator, Iterable, Iterator
+from collections.abc import Callable, Generator, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -32,12 +44,69 @@ from typing import IO, TYPE_CHECKING, Any
 
 from . import archive
 from .errors import DocgenError, InputError, Issue, OutputError
-from .naming import DEFAULT_PATTERN, check_pattern, format_name, name_fields, unique
+from .naming import (
+    DEFAULT_PATTERN,
+    Names,
+    NameSet,
+    check_pattern,
+    field_value,
+    format_name,
+    name_fields,
+    unique,
+    uses_position,
+)
 
 if TYPE_CHECKING:
     from .api import Pipeline
+    from .records import Report
 
 CHUNK = 16
+_FIELD_PATH = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*")
+
+
+@dataclass(frozen=True)
+class Shard:
+    """Shard `index` of `count` (from 1): by record position, or by the value of the field `by`."""
+
+    index: int
+    count: int
+    by: str | None = None  # a dotted field path, as in a name pattern: 'case.reference'
+
+    def __post_init__(self) -> None:
+        k, n = self.index, self.count
+        if n < 1:
+            raise InputError(f"shard {self}: N, the number of shards, must be at least 1")
+        if k < 1:
+            raise InputError(f"shard {self}: K counts from 1, so the shards of {n} are 1/{n} … {n}/{n} (a Kubernetes "
+                             f"Indexed Job's JOB_COMPLETION_INDEX counts from 0: $((JOB_COMPLETION_INDEX+1))/{n})")
+        if k > n:
+            raise InputError(f"shard {self}: K cannot be more than N; there are only {n} shards (1/{n} … {n}/{n})")
+        if self.by is not None and not _FIELD_PATH.fullmatch(self.by):
+            raise InputError(f"shard by {self.by!r}: not a field path; write it like case.reference")
+
+    def __str__(self) -> str:
+        return f"{self.index}/{self.count}"
+
+    @classmethod
+    def parse(cls, text: str, by: str | None = None) -> Shard:
+        """'K/N', e.g. '2/4'."""
+        m = re.fullmatch(r"\s*(\d{1,9})\s*/\s*(\d{1,9})\s*", text)
+        if m is None:
+            raise InputError(f"shard {text!r} is not K/N: two whole numbers, e.g. 2/4 for the second of four shards")
+        return cls(int(m.group(1)), int(m.group(2)), by)
+
+    def takes(self, n: int) -> bool:
+        """Whether the record at position n (from 1) is this shard's (by position)."""
+        return (n - 1) % self.count == self.index - 1
+
+    def of(self, value: Any) -> int:
+        """The shard (from 1) of a field's value: sha256 of its canonical JSON text (keys sorted, no
+        spaces, UTF-8), the first 8 bytes as a big-endian number, mod N; the same on every machine."""
+        text = json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+        return 1 + int.from_bytes(hashlib.sha256(text.encode("utf-8")).digest()[:8], "big") % self.count
+
+    def report_name(self) -> str:
+        return f"docgen-errors-{self.index}-of-{self.count}.jsonl"
 
 
 @dataclass(frozen=True)
@@ -91,18 +160,22 @@ class Summary:
 # ---------------------------------------------------------------- input
 
 
-def read_items(source: str, stdin: IO[bytes] | None = None) -> Iterator[Item]:
-    """Records one at a time from a JSON Lines file, a folder of .json/.yaml files, one such file, or '-' (stdin)."""
+def read_items(source: str, stdin: IO[bytes] | None = None,
+               keep: Callable[[int], bool] | None = None) -> Iterator[Item]:
+    """Records one at a time from a JSON Lines file, a folder of .json/.yaml files, one such file, or '-' (stdin).
+    With `keep`, only the records whose position it accepts (the others are not even read from a folder)."""
+    if keep is not None:
+        if source != "-" and Path(source).is_dir():
+            yield from _files(Path(source), keep)
+        else:
+            yield from (item for item in read_items(source, stdin) if keep(item.n))
+        return
     if source == "-":
         yield from _lines(stdin or sys.stdin.buffer, "<stdin>")
         return
     path = Path(source)
     if path.is_dir():
-        for n, file in enumerate(_record_files(path), 1):
-            try:
-                yield Item(n, str(file), None, file.read_bytes())
-            except OSError as exc:
-                yield Item(n, str(file), None, b"", f"cannot read ({(exc.strerror or str(exc)).lower()})")
+        yield from _files(path)
         return
     if path.suffix.lower() in RECORD_SUFFIXES and path.is_file():  # one record, however it is laid out
         try:
@@ -121,6 +194,16 @@ def read_items(source: str, stdin: IO[bytes] | None = None) -> Iterator[Item]:
 
 
 RECORD_SUFFIXES = (".json", ".yaml", ".yml")
+
+
+def _files(folder: Path, keep: Callable[[int], bool] | None = None) -> Iterator[Item]:
+    for n, file in enumerate(_record_files(folder), 1):
+        if keep is not None and not keep(n):
+            continue
+        try:
+            yield Item(n, str(file), None, file.read_bytes())
+        except OSError as exc:
+            yield Item(n, str(file), None, b"", f"cannot read ({(exc.strerror or str(exc)).lower()})")
 
 
 def _record_files(folder: Path) -> list[Path]:
@@ -166,6 +249,7 @@ class Job:
     extension: str = "docx"
     skip_existing: bool = False
     metadata: bool = False  # a NAME.metadata.json beside each document
+    shard: Shard | None = None
 
     def done(self, name: str) -> bool:
         """Whether --skip-existing finds this name's document (and its metadata) already there."""
@@ -181,6 +265,7 @@ class Processed:
     metadata: dict[str, Any] | None = None  # archive.describe(), with the .docx
     errors: list[Issue] = field(default_factory=list)
     warnings: list[Issue] = field(default_factory=list)
+    foreign: bool = False  # another shard's record (--shard-by): no outcome here
 
 
 _pipeline: Pipeline | None = None  # per process; inherited by forked workers
@@ -190,21 +275,57 @@ def process(item: Item, job: Job) -> Processed:
     """Validate, name and render one record. Runs in a worker; never raises for a bad record."""
     assert _pipeline is not None, "batch.process needs the pipeline of a running batch"
     try:
-        if item.error:
-            raise InputError(f"{item.source}: {item.error}")
-        report = _pipeline.validate(item.data, item.source)
-        if not report.ok or report.document is None:
-            return Processed(item, errors=report.errors, warnings=report.warnings)
-        fields = name_fields(report.document.model_dump(mode="json"), item.n, item.line, item.source)
+        checked = _checked(item, job)
+        if isinstance(checked, Processed):
+            return checked
+        report, fields = checked
         name = format_name(job.pattern, fields)
         if job.skip_existing and job.done(name):
             return Processed(item, name, warnings=report.warnings)
         rendered = _pipeline.document(report)
         return Processed(item, name, rendered.content, metadata=rendered.metadata, warnings=report.warnings)
     except DocgenError as exc:
-        return Processed(item, errors=[Issue("", str(exc).removeprefix(f"{item.source}: "))])
+        return _failed(item, job, Issue("", str(exc).removeprefix(f"{item.source}: ")))
     except Exception as exc:  # a bug must not cost the rest of the batch
-        return Processed(item, errors=[Issue("", f"internal error ({type(exc).__name__})")])
+        return _failed(item, job, Issue("", f"internal error ({type(exc).__name__})"))
+
+
+def _checked(item: Item, job: Job) -> Processed | tuple[Report, dict[str, Any]]:
+    """The record validated, with the fields its name may use; or why there is nothing to render
+    (it failed, or with --shard-by it is another shard's)."""
+    assert _pipeline is not None
+    if item.error:
+        raise InputError(f"{item.source}: {item.error}")
+    report = _pipeline.validate(item.data, item.source)
+    if not report.ok or report.document is None:
+        return _failed(item, job, *report.errors, warnings=report.warnings)
+    fields = name_fields(report.document.model_dump(mode="json"), item.n, item.line, item.source)
+    shard = job.shard
+    if shard is not None and shard.by is not None:
+        value = field_value(fields, shard.by)
+        if value is None:
+            return _failed(item, job, Issue(shard.by, f"no value, so the record is in no shard of --shard-by "
+                                                      f"{shard.by} (reported by shard 1 only)"),
+                           warnings=report.warnings)
+        if shard.of(value) != shard.index:
+            return Processed(item, foreign=True)
+    return report, fields
+
+
+def _failed(item: Item, job: Job, *errors: Issue, warnings: list[Issue] | None = None) -> Processed:
+    """A record that failed; with --shard-by, in shard 1 only (it has no value to say whose it is)."""
+    if job.shard is not None and job.shard.by is not None and job.shard.index != 1:
+        return Processed(item, foreign=True)
+    return Processed(item, errors=list(errors), warnings=warnings or [])
+
+
+def _ours(item: Item, job: Job) -> bool:
+    """Whether a record is this run's shard's, without rendering it."""
+    try:
+        checked = _checked(item, job)
+    except Exception:
+        return job.shard is None or job.shard.index == 1
+    return not (isinstance(checked, Processed) and checked.foreign)
 
 
 def _process_chunk(items: list[Item], job: Job) -> list[Processed]:
@@ -289,12 +410,19 @@ class Batch:
         report_path: Path | None = None,
         stdin: IO[bytes] | None = None,
         metadata: bool = False,
+        shard: Shard | None = None,
     ) -> None:
         check_pattern(pattern)
+        if shard is not None and not uses_position(pattern):
+            raise InputError(f"name pattern {pattern!r} has no {{n}}: with --shard, a name must hold the record's "
+                             "position, or two shards could write the same name for different records without "
+                             "either of them noticing (add {n}, e.g. '{n}-' in front)")
         self.source, self.outdir, self.pipeline = source, Path(outdir), pipeline
         self.workers, self.fail_fast, self.force, self.stdin = max(workers, 1), fail_fast, force, stdin
-        self.report_path = report_path or self.outdir / "docgen-errors.jsonl"
-        self.job = Job(pattern, self.outdir, pipeline.format.extension, skip_existing, metadata)
+        self.shard = shard
+        default_report = shard.report_name() if shard is not None else "docgen-errors.jsonl"
+        self.report_path = report_path or self.outdir / default_report
+        self.job = Job(pattern, self.outdir, pipeline.format.extension, skip_existing, metadata, shard)
         self.summary = Summary()
 
     def __iter__(self) -> Iterator[Outcome]:
@@ -311,16 +439,20 @@ class Batch:
         _ = self.pipeline.logo  # read once here, before the workers fork, and fail before any record
         converters = min(self.workers, 4)
         limit = CONVERT_CHUNK * converters if self.pipeline.format.filter else 1
-        taken: set[str] = set()
+        taken = _name_set()
         queue: list[_Queued] = []
         _pipeline = self.pipeline
+        by_position = self.shard is not None and self.shard.by is None
         try:
             with _Report(self.report_path) as report:
-                items = _Tracked(read_items(self.source, self.stdin))
+                keep = self.shard.takes if by_position and self.shard is not None else None
+                items = _Tracked(read_items(self.source, self.stdin, keep))
                 results = _results(items, self.job, self.workers)
                 try:
                     for processed in results:
                         items.done(processed.item)
+                        if processed.foreign:
+                            continue
                         queue.append(self._place(processed, taken))
                         failed = queue[-1].outcome.status == "failed"
                         if len(queue) >= limit or (self.fail_fast and failed):
@@ -333,9 +465,21 @@ class Batch:
                     yield from self._not_attempted(full, items, report)
         finally:
             _pipeline = None
+            close = getattr(taken, "close", None)
+            if close is not None:
+                close()
             self.pipeline.close()
 
-    def _place(self, processed: Processed, taken: set[str]) -> _Queued:
+    def length(self) -> int | None:
+        """How many records this run takes, for a progress bar (None when unknown beforehand)."""
+        total = count_items(self.source)
+        if total is None or self.shard is None:
+            return total
+        if self.shard.by is not None:
+            return None
+        return 0 if total < self.shard.index else (total - self.shard.index) // self.shard.count + 1
+
+    def _place(self, processed: Processed, taken: Names) -> _Queued:
         """The record's file name, unique in this run; skipped when it is already there."""
         item = processed.item
         outcome = Outcome(item.n, item.source, item.line, "failed", errors=processed.errors,
@@ -419,7 +563,10 @@ class Batch:
         first = report.size
         listed: list[Outcome] = []
         complete = full.reported
-        pending = [*full.pending, *(Outcome(item.n, item.source, item.line, "not attempted") for item in items.rest())]
+        rest = items.rest()
+        if self.shard is not None and self.shard.by is not None:  # which of the rest are ours, by their field
+            rest = (item for item in rest if _ours(item, self.job))
+        pending = [*full.pending, *(Outcome(item.n, item.source, item.line, "not attempted") for item in rest)]
         for outcome in pending:
             outcome.status, outcome.output, outcome.warnings = "not attempted", None, []
             outcome.errors = [Issue("", "not attempted: the disk was full")]
@@ -456,6 +603,9 @@ class Batch:
         else:
             self.summary.skipped += 1
         self.summary.warnings += bool(outcome.warnings)
+
+
+_name_set: Callable[[], Names] = NameSet  # the names given so far; bench/batch_memory.py compares with set
 
 
 def tempfile_dir() -> str:

@@ -23,10 +23,15 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import contextlib
 import functools
 import hmac
 import json
+import logging
+import os
+import socket
 import threading
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -36,11 +41,13 @@ from fastapi import FastAPI, Request
 from fastapi.openapi.utils import get_openapi
 from fastapi.responses import JSONResponse, Response
 from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import MutableHeaders
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from . import archive, settings
-from .api import Options, Pipeline
+from . import archive, metrics, settings
+from .api import Options, Pipeline, Rendered
 from .doctypes import DOCTYPES, DocType
-from .errors import ConversionError, DocgenError, InputError, Issue, RecordError, TemplateError
+from .errors import ConversionError, ConverterMissing, DocgenError, InputError, Issue, RecordError, TemplateError
 from .formats import FORMATS, NAMES
 from .profile import Profile
 from .records import Report
@@ -49,7 +56,9 @@ from .sources import parse_json
 from .version import __version__
 
 if TYPE_CHECKING:
-    from .convert import Converter
+    from .convert import Converter, Office
+
+log = logging.getLogger("docgen.server")
 
 PROBLEM = "application/problem+json"
 PROBLEM_SCHEMA = {
@@ -75,16 +84,19 @@ ISSUE_SCHEMA = {
 
 # On every response: nothing is cached on the way (documents hold pupils' data), nothing sniffed.
 SECURITY_HEADERS = {"Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"}
+OPEN_PATHS = frozenset({"/health", "/ready"})  # probes carry no token; /metrics does (no record data either way)
 
 
 class Problem(Exception):
     def __init__(self, status: int, title: str, detail: str = "", headers: dict[str, str] | None = None,
-                 **extra: Any) -> None:
+                 kind: str | None = None, **extra: Any) -> None:
         self.status, self.title, self.detail, self.extra = status, title, detail, extra
         self.headers = headers or {}
+        self.kind = kind or metrics.STATUS_KINDS.get(status, "internal")  # the metrics' error label
 
 
 def problem_response(problem: Problem) -> JSONResponse:
+    metrics.ERRORS.labels(problem.kind).inc()
     body = {"type": "about:blank", "title": problem.title, "status": problem.status, **problem.extra}
     if problem.detail:
         body["detail"] = problem.detail
@@ -95,18 +107,84 @@ def problem_response(problem: Problem) -> JSONResponse:
 
 
 class PdfConverters:
-    """The LibreOffice conversions a worker process runs for its requests: at most `size` at once,
-    each in one of `size` warm private profiles (created on first use, kept until `close`), at most
-    `queue` more waiting; a request beyond that gets 503 with Retry-After at once."""
+    """The LibreOffice conversions a worker process runs for its requests: `size` resident offices
+    (`convert.Office`, ~0.1 s a document), started with the service and restarted after a crash or
+    a hang; at most `queue` more requests waiting, beyond that 503 with Retry-After at once.
+    Where no Python can `import uno` (Debian: python3-uno), each conversion starts LibreOffice in
+    one of `size` warm private profiles instead (~1 s a document)."""
 
     def __init__(self, size: int, queue: int) -> None:
         self.size, self.queue = max(1, size), max(0, queue)
         self.pending = 0  # running + waiting; only touched on the event loop
-        self._slots: list[dict[str, Converter]] = [{} for _ in range(self.size)]
-        self._free = list(self._slots)
+        self.mode = "starting"  # then "resident", "per-document" (no uno) or "missing" (no LibreOffice)
+        self._offices: list[Office] = []
+        self._profiles: list[dict[str, Converter]] = [{} for _ in range(self.size)]
+        self._free = list(range(self.size))
         self._semaphore: asyncio.Semaphore | None = None
         self._lock = threading.Lock()
+        self._start_lock = threading.Lock()
         self._closed = False
+        self._closing = threading.Event()
+        metrics.CONVERTER_SLOTS.set(self.size)
+
+    def start(self) -> None:
+        """Find LibreOffice and start the offices: in a thread at start-up (/ready says when they are
+        up), or by the first PDF request if that comes first."""
+        with self._start_lock:
+            if self.mode == "starting":
+                self._start_all()
+
+    def _start_all(self) -> None:
+        from .convert import Office, find_soffice, find_uno_python
+
+        try:
+            soffice = find_soffice()
+        except ConverterMissing:
+            self.mode = "missing"
+            log.warning("LibreOffice was not found: only docx is served")
+            return
+        python = find_uno_python()
+        if python is None:
+            self.mode = "per-document"
+            log.warning("no Python with LibreOffice's uno module (install python3-uno): "
+                        "each PDF starts LibreOffice, ~1 s")
+            return
+        with self._lock:
+            if self._closed:
+                return
+            self._offices = [Office(python, soffice) for _ in range(self.size)]
+            self.mode = "resident"
+        threads = [threading.Thread(target=self._start, args=(office,), daemon=True) for office in self._offices]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+
+    def _start(self, office: Office) -> None:
+        """Start one office; if it will not start, try again (1, 2, 4 … 60 s apart) until it does or
+        the service stops, so /ready recovers without a request."""
+        delay = 1.0
+        while not self._closed:
+            try:
+                office.start()
+                break
+            except (DocgenError, KeyboardInterrupt):
+                if self._closed:
+                    break
+                log.error("a LibreOffice converter did not start; trying again in %g s", delay)
+                self._closing.wait(delay)
+                delay = min(60.0, delay * 2)
+        self._gauge()
+
+    def _gauge(self) -> None:
+        metrics.CONVERTERS.set(sum(office.alive for office in self._offices))
+
+    @property
+    def ready(self) -> bool:
+        """Up: every office answers (or PDF is served another way, or not at all)."""
+        if self._closed or self.mode == "starting":
+            return False
+        return self.mode != "resident" or all(office.alive for office in self._offices)
 
     async def convert(self, data: bytes, fmt: str, timeout: float) -> bytes:
         if self._closed:
@@ -117,8 +195,10 @@ class PdfConverters:
         if self._semaphore is None:
             self._semaphore = asyncio.Semaphore(self.size)
         self.pending += 1
+        metrics.QUEUE.set(max(0, self.pending - self.size))
         try:
             async with self._semaphore:
+                metrics.QUEUE.set(max(0, self.pending - self.size))
                 slot = self._free.pop()
                 try:
                     return await run_in_threadpool(self._convert, slot, data, fmt, timeout)
@@ -126,16 +206,32 @@ class PdfConverters:
                     self._free.append(slot)
         finally:
             self.pending -= 1
+            metrics.QUEUE.set(max(0, self.pending - self.size))
 
-    def _convert(self, slot: dict[str, Converter], data: bytes, fmt: str, timeout: float) -> bytes:
+    def _convert(self, slot: int, data: bytes, fmt: str, timeout: float) -> bytes:
+        if self._closed:
+            raise ConversionError("the service is stopping")
+        self.start()
+        if self.mode == "resident":
+            office = self._offices[slot]
+            starts = office.starts
+            try:
+                return office.convert(data, FORMATS[fmt], timeout)
+            finally:
+                if office.starts > starts:
+                    metrics.CONVERTER_RESTARTS.inc(office.starts - starts)
+                if not office.alive and not self._closed:  # crashed or hung: up again before the next request
+                    metrics.CONVERTER_RESTARTS.inc()
+                    threading.Thread(target=self._start, args=(office,), daemon=True).start()
+                self._gauge()
         from .convert import Converter
 
         with self._lock:
             if self._closed:
                 raise ConversionError("the service is stopping")
-            converter = slot.get(fmt)
+            converter = self._profiles[slot].get(fmt)
             if converter is None:
-                converter = slot[fmt] = Converter(fmt, timeout)
+                converter = self._profiles[slot][fmt] = Converter(fmt, timeout)
         converter.timeout = timeout
         result = converter.convert([data])[0]
         if isinstance(result, str):
@@ -143,12 +239,47 @@ class PdfConverters:
         return result
 
     def close(self) -> None:
+        """Stop every office and remove every profile (conversions still running are stopped)."""
         with self._lock:
             self._closed = True
-            for slot in self._slots:
-                for converter in slot.values():
+            self._closing.set()
+            for profile in self._profiles:
+                for converter in profile.values():
                     converter.close()
-                slot.clear()
+                profile.clear()
+        for office in self._offices:
+            office.close()
+        self._gauge()
+
+
+class Guard:
+    """Every request but the probes carries the API token (when one is set); every response gets
+    SECURITY_HEADERS. Plain ASGI, not Starlette's BaseHTTPMiddleware, which costs a task and a
+    stream per request."""
+
+    def __init__(self, app: ASGIApp, token: bytes | None) -> None:
+        self.app, self.token = app, token
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        if self.token is not None and scope["path"] not in OPEN_PATHS:
+            given = next((value for name, value in scope["headers"] if name == b"authorization"), b"")
+            scheme, _, value = given.partition(b" ")
+            if scheme.lower() != b"bearer" or not hmac.compare_digest(value, self.token):
+                problem = Problem(401, "Unauthorized", "send the API token as 'Authorization: Bearer TOKEN'")
+                await problem_response(problem)(scope, receive, send)
+                return
+
+        async def send_secured(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(scope=message)
+                for name, value in SECURITY_HEADERS.items():
+                    headers.setdefault(name, value)
+            await send(message)
+
+        await self.app(scope, receive, send_secured)
 
 
 def _issues(issues: list[Issue]) -> list[dict[str, str]]:
@@ -173,10 +304,13 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        starting = asyncio.get_running_loop().run_in_executor(None, converters.start)  # /ready waits for it
         try:
             yield
         finally:
             await run_in_threadpool(converters.close)
+            await asyncio.wait([starting], timeout=5)
+            metrics.worker_exited(os.getpid())
 
     app = FastAPI(
         title="docgen",
@@ -187,22 +321,8 @@ def create_app(
         lifespan=lifespan,
     )
     app.state.pdf_converters = converters
-    token_bytes = token.encode() if token else None
 
-    @app.middleware("http")
-    async def guard(request: Request, call_next: Any) -> Response:
-        try:
-            if token_bytes is not None and request.url.path != "/health":
-                given = request.headers.get("authorization", "")
-                scheme, _, value = given.partition(" ")
-                if scheme.lower() != "bearer" or not hmac.compare_digest(value.encode(), token_bytes):
-                    raise Problem(401, "Unauthorized", "send the API token as 'Authorization: Bearer TOKEN'")
-            response: Response = await call_next(request)
-        except Problem as problem:
-            return problem_response(problem)
-        for name, value in SECURITY_HEADERS.items():
-            response.headers.setdefault(name, value)
-        return response
+    app.add_middleware(Guard, token=token.encode() if token else None)
 
     @app.exception_handler(Problem)
     async def on_problem(request: Request, problem: Problem) -> JSONResponse:
@@ -224,6 +344,17 @@ def create_app(
     @app.get("/health", summary="Liveness: answers at once, even while documents render")
     async def health() -> dict[str, str]:
         return {"status": "ok", "version": __version__}
+
+    @app.get("/ready", summary="Readiness: 200 once the PDF converters are up (or PDF is not served), else 503")
+    async def ready() -> JSONResponse:
+        body = {"status": "ready" if converters.ready else "starting", "pdf": converters.mode,
+                "converters": converters.size}
+        return JSONResponse(body, status_code=200 if converters.ready else 503, headers=SECURITY_HEADERS)
+
+    @app.get("/metrics", summary="Prometheus metrics (no personal data in any label)")
+    async def metrics_text() -> Response:
+        text, content_type = metrics.exposition()
+        return Response(text, media_type=content_type, headers=SECURITY_HEADERS)
 
     @app.get("/document-types", summary="Document types, their languages, and links to their schemas")
     async def document_types(request: Request) -> dict[str, Any]:
@@ -300,14 +431,30 @@ def create_app(
         except InputError as exc:
             raise Problem(422, "Unprocessable Content", str(exc)) from None
 
-    async def render(chosen: Pipeline, report: Report) -> tuple[bytes, dict[str, Any]]:
-        """The document and its archive metadata: the .docx in a worker thread, then the other
-        formats through the shared converters."""
-        rendered = await run_in_threadpool(chosen.document, report)
+    def check_and_render(chosen: Pipeline, body: bytes) -> tuple[Report, Rendered | None]:
+        """Parse, validate and render in one worker thread (one hop off the event loop, not two)."""
+        report = parse_and_check(chosen, body)
+        if not report.ok:
+            return report, None
+        started = time.perf_counter()
+        rendered = chosen.document(report)
+        metrics.RENDER_SECONDS.labels(chosen.options.type or "unknown").observe(time.perf_counter() - started)
+        return report, rendered
+
+    async def render(request: Request, chosen: Pipeline) -> tuple[Report, bytes, dict[str, Any]]:
+        """The record, its document and the archive metadata: the .docx in a worker thread, then the
+        other formats through the shared converters. The document is empty if the record has errors."""
+        report, rendered = await run_in_threadpool(check_and_render, chosen, await read_body(request))
+        if rendered is None:
+            return report, b"", {}
         content = rendered.content
         if chosen.format.filter is not None:
-            content = await converters.convert(content, chosen.format.name, chosen.options.pdf_timeout)
-        return content, rendered.metadata
+            started = time.perf_counter()
+            try:
+                content = await converters.convert(content, chosen.format.name, chosen.options.pdf_timeout)
+            finally:
+                metrics.CONVERSION_SECONDS.labels(chosen.format.name).observe(time.perf_counter() - started)
+        return report, content, rendered.metadata
 
     for info in DOCTYPES.values():
         _add_routes(app, info.name, read_record, pipeline, render)
@@ -338,20 +485,20 @@ def _add_routes(app: FastAPI, type_name: str, read_record: Any, pipeline: Any, r
     async def render_document(request: Request, lang: str | None = None, format: str = "docx",
                               archive_copy: bool = False, translate: bool = False, metadata: bool = False) -> Response:
         chosen: Pipeline = pipeline(type_name, lang, format, archive_copy, translate)
-        report: Report = await read_record(request, chosen)
-        if not report.ok:
-            raise Problem(422, "Unprocessable Content", "the record has errors", errors=_issues(report.errors),
-                          warnings=_issues(report.warnings))
         try:
-            content, described = await render(chosen, report)
+            report, content, described = await render(request, chosen)
         except RecordError as exc:
             raise Problem(422, "Unprocessable Content", "the record has errors", errors=_issues(exc.issues)) from None
         except TemplateError as exc:
-            raise Problem(500, "Template Error", str(exc)) from None
+            raise Problem(500, "Template Error", str(exc), kind="template") from None
         except DocgenError as exc:
-            raise Problem(503, "Service Unavailable", str(exc)) from None
+            raise Problem(503, "Service Unavailable", str(exc), kind="conversion") from None
+        if not report.ok:
+            raise Problem(422, "Unprocessable Content", "the record has errors", errors=_issues(report.errors),
+                          warnings=_issues(report.warnings))
         document = report.document
         assert document is not None
+        metrics.DOCUMENTS.labels(type_name, document.lang, chosen.format.name).inc()
         filename = f"{type_name}-{document.lang}-{document.document_date.isoformat()}.{chosen.format.extension}"
         headers = dict(SECURITY_HEADERS)
         if report.warnings:
@@ -467,33 +614,62 @@ def app_from_env() -> FastAPI:
                       token=service.token)
 
 
-def run(host: str, port: int, workers: int, max_body: int, profile: Path | None, templates: Path | None) -> None:
+def run(host: str, port: int, workers: int, max_body: int, profile: Path | None, templates: Path | None,
+        log_format: str | None = None) -> None:
     """Serve until stopped. Options reach uvicorn's worker processes through the environment."""
+    import tempfile
+
     import uvicorn
 
-    from . import settings
+    from . import logs, settings
     from .profile import load_profile
 
     create_app(load_profile(profile), templates, max_body)  # a broken profile or folder fails now, not in each worker
     settings.export_service(profile, templates, max_body)
     bounds = settings.limits()
-    uvicorn.run("docgen.server:app_from_env", factory=True, host=host, port=port, workers=workers,
-                log_level="info", access_log=True, server_header=False,
-                http="docgen.server:HeaderTimeoutProtocol",  # uvicorn waits for headers forever otherwise
-                limit_concurrency=bounds.max_connections, timeout_keep_alive=int(max(1, bounds.keep_alive)),
-                h11_max_incomplete_event_size=16 * 1024, timeout_graceful_shutdown=10)
+    with contextlib.ExitStack() as stack:
+        if workers > 1 and not settings.metrics_dir():  # /metrics sums all workers
+            settings.export_metrics_dir(stack.enter_context(tempfile.TemporaryDirectory(prefix="docgen-metrics-")))
+        uvicorn.run("docgen.server:app_from_env", factory=True, host=host, port=port, workers=workers,
+                    log_level="info", access_log=True, server_header=False,
+                    log_config=logs.config(log_format or settings.log_format()) or uvicorn.config.LOGGING_CONFIG,
+                    http="docgen.server:HeaderTimeoutProtocol",  # uvicorn waits for headers forever otherwise
+                    limit_concurrency=bounds.max_connections, timeout_keep_alive=int(max(1, bounds.keep_alive)),
+                    h11_max_incomplete_event_size=MAX_HEADER_BYTES,
+                    timeout_graceful_shutdown=int(bounds.shutdown_timeout) or None)
+
+
+MAX_HEADER_BYTES = 16 * 1024  # request line and headers; a larger request is refused
+
+
+def _no_delay(transport: asyncio.Transport) -> None:
+    """Send small responses at once. asyncio sets TCP_NODELAY only on sockets whose Python object says
+    IPPROTO_TCP, and with --workers N uvicorn creates the listener with protocol 0 (uvicorn issue
+    #3149): Nagle's algorithm then meets the client's delayed ACK, ~40 ms per response."""
+    sock = transport.get_extra_info("socket")
+    if sock is not None and sock.family in (socket.AF_INET, socket.AF_INET6):
+        try:
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        except OSError:
+            pass
 
 
 @functools.cache
 def _header_timeout_protocol() -> type:
-    """uvicorn's h11 protocol, closing a connection whose request headers do not arrive within
-    DOCGEN_HEADER_TIMEOUT of its opening or of the previous response (a slowloris client)."""
+    """uvicorn's HTTP protocol (httptools where installed, else h11) that sets TCP_NODELAY and closes
+    a connection whose request headers do not arrive within DOCGEN_HEADER_TIMEOUT of its opening or
+    of the previous response (a slowloris client); with httptools, headers over MAX_HEADER_BYTES get
+    400 (h11 has its own limit, set in `run`)."""
+    base: type
+    try:
+        from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol as base
+    except ImportError:
+        from uvicorn.protocols.http.h11_impl import H11Protocol as base
 
-    from uvicorn.protocols.http.h11_impl import H11Protocol
-
-    class HeaderTimeoutProtocol(H11Protocol):
+    class HeaderTimeoutProtocol(base):
         _header_timer: asyncio.TimerHandle | None = None
         _armed_cycle: object = None
+        _header_bytes = 0
 
         def _arm(self) -> None:
             self._disarm()
@@ -510,18 +686,40 @@ def _header_timeout_protocol() -> type:
             if self.cycle is self._armed_cycle and not self.transport.is_closing():
                 self.transport.close()  # no request started since the timer was set
 
-        def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+        def connection_made(self, transport: asyncio.Transport) -> None:
             super().connection_made(transport)
+            _no_delay(transport)
             self._arm()
 
         def connection_lost(self, exc: Exception | None) -> None:
             self._disarm()
             super().connection_lost(exc)
 
-        def handle_events(self) -> None:
+        def handle_events(self) -> None:  # h11 only
             super().handle_events()
             if self._header_timer is not None and self.cycle is not self._armed_cycle:
                 self._disarm()  # a request's headers arrived
+
+        def on_message_begin(self) -> None:  # httptools only, as the three below
+            self._header_bytes = 0
+            super().on_message_begin()
+
+        def on_url(self, url: bytes) -> None:
+            self._count(len(url))
+            super().on_url(url)
+
+        def on_header(self, name: bytes, value: bytes) -> None:
+            self._count(len(name) + len(value) + 4)
+            super().on_header(name, value)
+
+        def on_headers_complete(self) -> None:
+            self._disarm()
+            super().on_headers_complete()
+
+        def _count(self, size: int) -> None:
+            self._header_bytes += size
+            if self._header_bytes > MAX_HEADER_BYTES:
+                raise ValueError("request headers too large")  # httptools answers 400 and closes
 
         def on_response_complete(self) -> None:
             super().on_response_complete()

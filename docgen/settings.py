@@ -4,6 +4,9 @@
     DOCGEN_TEMPLATES   school template folders, separated by ':' (os.pathsep)
     DOCGEN_CACHE_DIR   where compiled templates are kept; empty turns the cache off
     DOCGEN_SOFFICE     LibreOffice's soffice program, when it is not on PATH
+    DOCGEN_UNO_PYTHON  a Python that can `import uno` (the service's resident LibreOffice);
+                       default: LibreOffice's own program/python, else /usr/bin/python3;
+                       'none': start LibreOffice for each document instead
     DOCGEN_API_TOKEN   the bearer token the HTTP service requires
     DOCGEN_MESSAGES    the language of messages (nb, nn, da, or en for English), whatever the record's
 
@@ -15,6 +18,8 @@ The HTTP service's limits (per worker process; whole numbers, seconds may have d
     DOCGEN_HEADER_TIMEOUT   seconds a client may take to send a request's headers; then the
                             connection is closed (default 10)
     DOCGEN_MAX_CONNECTIONS  open connections and requests at once; beyond: 503 (default 100)
+    DOCGEN_SHUTDOWN_TIMEOUT seconds requests in flight may take to finish after SIGTERM (default 20)
+    DOCGEN_LOG_FORMAT       text (default) or json: one JSON object per log line, access lines included
 
 The HTTP service's worker processes get their options through the
 environment too (DOCGEN_SERVE_*), written by `export_service` below.
@@ -30,6 +35,8 @@ PROFILE = "DOCGEN_PROFILE"
 TEMPLATES = "DOCGEN_TEMPLATES"
 CACHE_DIR = "DOCGEN_CACHE_DIR"
 SOFFICE = "DOCGEN_SOFFICE"
+UNO_PYTHON = "DOCGEN_UNO_PYTHON"
+LOG_FORMAT = "DOCGEN_LOG_FORMAT"
 API_TOKEN = "DOCGEN_API_TOKEN"
 MESSAGES = "DOCGEN_MESSAGES"
 PDF_CONVERTERS = "DOCGEN_PDF_CONVERTERS"
@@ -37,6 +44,7 @@ PDF_QUEUE = "DOCGEN_PDF_QUEUE"
 BODY_TIMEOUT = "DOCGEN_BODY_TIMEOUT"
 HEADER_TIMEOUT = "DOCGEN_HEADER_TIMEOUT"
 MAX_CONNECTIONS = "DOCGEN_MAX_CONNECTIONS"
+SHUTDOWN_TIMEOUT = "DOCGEN_SHUTDOWN_TIMEOUT"
 _SERVE_TEMPLATES = "DOCGEN_SERVE_TEMPLATES"
 _SERVE_MAX_BODY = "DOCGEN_SERVE_MAX_BODY"
 
@@ -79,6 +87,16 @@ def soffice() -> str | None:
     return os.environ.get(SOFFICE) or None
 
 
+def uno_python() -> str | None:
+    """The Python named in $DOCGEN_UNO_PYTHON, if any."""
+    return os.environ.get(UNO_PYTHON) or None
+
+
+def log_format() -> str:
+    """'json' or 'text', from $DOCGEN_LOG_FORMAT."""
+    return "json" if os.environ.get(LOG_FORMAT, "").strip().lower() == "json" else "text"
+
+
 @dataclass(frozen=True)
 class Limits:
     """The HTTP service's bounds, per worker process."""
@@ -89,6 +107,7 @@ class Limits:
     header_timeout: float = 10.0
     max_connections: int = 100
     keep_alive: float = 5.0
+    shutdown_timeout: float = 20.0
 
 
 def _number(name: str, default: float, least: float) -> float:
@@ -114,6 +133,7 @@ def limits() -> Limits:
         body_timeout=_number(BODY_TIMEOUT, base.body_timeout, 0.01),
         header_timeout=_number(HEADER_TIMEOUT, base.header_timeout, 0.01),
         max_connections=int(_number(MAX_CONNECTIONS, base.max_connections, 1)),
+        shutdown_timeout=_number(SHUTDOWN_TIMEOUT, base.shutdown_timeout, 0),
     )
 
 
@@ -145,3 +165,16 @@ def export_service(profile: Path | None, templates: Path | None, max_body: int) 
     if templates is not None:
         os.environ[_SERVE_TEMPLATES] = str(templates.resolve())
     os.environ[_SERVE_MAX_BODY] = str(max_body)
+
+
+METRICS_DIR = "PROMETHEUS_MULTIPROC_DIR"  # prometheus-client's own name; it reads it at import
+
+
+def metrics_dir() -> str | None:
+    """Where the service's worker processes share their metrics (set by `serve` for --workers N)."""
+    return os.environ.get(METRICS_DIR) or None
+
+
+def export_metrics_dir(folder: str) -> None:
+    """Hand the worker processes the folder they share metrics in (before any imports prometheus_client)."""
+    os.environ[METRICS_DIR] = folder

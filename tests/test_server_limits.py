@@ -153,6 +153,7 @@ def test_pdf_requests_share_a_bounded_pool(tmp_path: Path, monkeypatch: pytest.M
     fake.write_text(FAKE_SOFFICE.replace("{log}", str(log)).replace("{pdf}", str(tiny_pdf(tmp_path))))
     fake.chmod(fake.stat().st_mode | stat.S_IXUSR)
     monkeypatch.setenv("DOCGEN_SOFFICE", str(fake))
+    monkeypatch.setenv("DOCGEN_UNO_PYTHON", "none")  # the pool's bounds, with a LibreOffice start per document
 
     responses = post_pdfs(create_app(limits=Limits(pdf_converters=1, pdf_queue=1)), 3)
     statuses = sorted(r.status_code for r in responses)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
@@ -28,6 +29,9 @@ from . import (
     templates_option,
     translate_option,
 )
+
+if TYPE_CHECKING:
+    from ..batch import Shard
 
 
 def _choose_format(output: str, fmt: str | None) -> str:
@@ -137,6 +141,23 @@ def render(
     click.echo(f"docgen: wrote {target}", err=True)
 
 
+class _ShardType(click.ParamType):
+    """--shard K/N: the K-th of N shares of the input (K from 1)."""
+
+    name = "K/N"
+
+    def convert(self, value: object, param: click.Parameter | None, ctx: click.Context | None) -> object:
+        from ..batch import Shard
+        from ..errors import InputError
+
+        if isinstance(value, Shard):
+            return value
+        try:
+            return Shard.parse(str(value))
+        except InputError as exc:
+            self.fail(str(exc).removeprefix("shard "), param, ctx)
+
+
 @cli.command(epilog=EPILOG)
 @click.argument("source", metavar="INPUT")
 @click.option("-o", "--output", "outdir", required=True, metavar="OUTDIR",
@@ -151,7 +172,14 @@ def render(
               help="Language to write in, for records that name none (with --translate: every record).")
 @click.option("--errors", "errors_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Where to write the report of errors and warnings (JSON Lines).  "
-                   "[default: OUTDIR/docgen-errors.jsonl]")
+                   "[default: OUTDIR/docgen-errors.jsonl; with --shard K/N, OUTDIR/docgen-errors-K-of-N.jsonl]")
+@click.option("--shard", type=_ShardType(), default=None, metavar="K/N",
+              help="Take only shard K of N (K = 1…N) of the input: N runs, on any machines, share the records "
+                   "with no coordinator. By position unless --shard-by. Names must hold {n}; the default "
+                   "becomes '{n}-{type}-{name}-{document_date}'.")
+@click.option("--shard-by", "shard_by", metavar="FIELD", default=None,
+              help="With --shard: choose each record's shard by this field's value (e.g. case.reference, so one "
+                   "case's documents stay together) instead of its position. Any field a --name pattern can use.")
 @click.option("--fail-fast", is_flag=True, help="Stop at the first record that fails.")
 @click.option("--skip-existing", is_flag=True,
               help="Leave documents that already exist, without rendering them again (resume a stopped run).")
@@ -170,8 +198,8 @@ def render(
 def batch(
     source: str, outdir: Path, workers: int | None, pattern: str | None, type_name: str | None, lang: str | None,
     errors_path: Path | None, fail_fast: bool, skip_existing: bool, force: bool, fmt: str, with_metadata: bool,
-    archive_copy: bool, translate: bool, pdf_timeout: float, case_path: Path | None, templates_dir: Path | None,
-    profile_path: Path | None,
+    shard: Shard | None, shard_by: str | None, archive_copy: bool, translate: bool, pdf_timeout: float,
+    case_path: Path | None, templates_dir: Path | None, profile_path: Path | None,
 ) -> None:
     """Render many records: a JSON Lines file (one record per line), a folder
     of .json and .yaml files (case files, *.case.yaml, are skipped), or '-'
@@ -200,14 +228,52 @@ def batch(
       docgen batch cases.jsonl -o out/
       docgen batch cases/ -o out/ --name '{case.reference}-{type}' --workers 2
       export-cases | docgen batch - -o out/ --skip-existing
+
+    \b
+    Shards: split one big input over N runs (machines, pods, array jobs),
+    with nothing shared but the input. Run K = 1, 2 … N:
+      docgen batch cases.jsonl -o out/ --shard 1/4     (… up to --shard 4/4)
+    Record n (its position in the whole input, from 1) is shard K's when
+    (n-1) mod N = K-1. With --shard-by FIELD the field's value decides
+    instead (sha256 of its JSON, mod N), so the same value always lands in
+    the same shard; a record without that field (or that fails validation)
+    is reported by shard 1 only. Every run must read the same input. {n}
+    stays the position in the whole input, and shards cannot see each
+    other's names, so with --shard a name pattern must hold {n}; without
+    --name the names are '{n}-{type}-{name}-{document_date}'. The N runs
+    write exactly the files one run writes with --shard 1/1, into one folder
+    or several. Each shard writes its own report, docgen-errors-K-of-N.jsonl.
+    A Kubernetes Indexed Job counts from 0: --shard
+    $((JOB_COMPLETION_INDEX+1))/N in an 'sh -c' command (deploy/batch-job.yaml).
     """
+    import dataclasses
     import json
 
     from ..api import Options, Pipeline
-    from ..batch import DEFAULT_PATTERN, Batch, count_items
+    from ..batch import DEFAULT_PATTERN, Batch
+    from ..errors import InputError
+    from ..naming import SHARD_PATTERN, check_pattern, uses_position
 
     if skip_existing and force:
         raise click.UsageError("--skip-existing and --force contradict each other; choose one")
+    if shard_by is not None and shard is None:
+        raise click.UsageError("--shard-by FIELD chooses how --shard K/N divides the records; give --shard too")
+    if shard is not None:
+        try:
+            shard = dataclasses.replace(shard, by=shard_by)
+        except InputError as exc:
+            raise click.BadParameter(str(exc).removeprefix("shard by "), param_hint="'--shard-by'") from None
+        if pattern is None:
+            pattern = SHARD_PATTERN
+        else:
+            check_pattern(pattern)
+            if not uses_position(pattern):
+                raise click.UsageError(
+                    f"--name {pattern!r} has no {{n}}. Shards cannot see each other's names: two records "
+                    "named alike in different shards would become two different files of one name in two "
+                    "folders (or the second refused in a shared one), where a single run names the second "
+                    f"'…-2'. Put the record's position in the name, e.g. --name '{{n}}-{pattern}': {{n}} "
+                    "counts the whole input, so the shards' names are a single run's.")
     options = Options(type=type_name, lang=lang, profile=profile_path, templates=templates_dir, format=fmt,
                       archive_copy=archive_copy, translate=translate, pdf_timeout=pdf_timeout, case=case_path)
     pipeline = Pipeline(options)
@@ -218,12 +284,12 @@ def batch(
         find_soffice()  # say so before any work when LibreOffice is missing
     run = Batch(source, outdir, pipeline, pattern=pattern or DEFAULT_PATTERN, workers=workers or os.cpu_count() or 1,
                 fail_fast=fail_fast, skip_existing=skip_existing, force=force, report_path=errors_path,
-                metadata=with_metadata)
+                metadata=with_metadata, shard=shard)
     summary = run.summary
     machine = not sys.stdout.isatty()
     outcomes = iter(run)
     try:
-        with click.progressbar(outcomes, length=count_items(source), file=sys.stderr, show_pos=True,
+        with click.progressbar(outcomes, length=run.length(), file=sys.stderr, show_pos=True,
                                item_show_func=lambda _: f"{summary.failed} failed" if summary.failed else None
                                ) as shown:
             for outcome in shown:
@@ -324,18 +390,25 @@ def validate(inputs: tuple[str, ...], type_name: str | None, lang: str | None, a
 @click.option("--workers", default=1, show_default=True, type=click.IntRange(min=1), help="Server processes.")
 @click.option("--max-body", default=DEFAULT_MAX_BODY, show_default=True, type=click.IntRange(min=1024),
               help="Largest request body, in bytes; larger gets 413.")
+@click.option("--log-format", type=click.Choice(["text", "json"]), default=None,
+              help="Log lines as text or as one JSON object each (default: $DOCGEN_LOG_FORMAT, else text).")
 @templates_option
 @profile_option
-def serve(host: str, port: int, workers: int, max_body: int, templates_dir: Path | None,
+def serve(host: str, port: int, workers: int, max_body: int, log_format: str | None, templates_dir: Path | None,
           profile_path: Path | None) -> None:
     """Serve documents over HTTP for integrations (needs: pip install 'docgen[server]').
 
     \b
       POST /documents/{type}?lang=nb&format=docx|pdf|pdfa&archive_copy=false   the record as JSON -> the file
       POST /validate/{type}?lang=nb&archive_copy=false   -> errors and warnings by field path
-      GET  /document-types, /schemas/{type}, /health, /openapi.json, /docs
+      GET  /document-types, /schemas/{type}, /openapi.json, /docs
+      GET  /health (liveness), /ready (converters up), /metrics (Prometheus)
 
-    With DOCGEN_API_TOKEN set, every request but /health needs
+    Each worker keeps DOCGEN_PDF_CONVERTERS LibreOffice converters running
+    (default 1; needs python3-uno, else LibreOffice starts per document).
+    SIGTERM stops accepting, lets requests in flight finish (up to
+    DOCGEN_SHUTDOWN_TIMEOUT s, default 20), then stops the converters.
+    With DOCGEN_API_TOKEN set, every request but /health and /ready needs
     'Authorization: Bearer TOKEN'. Errors are application/problem+json.
     Record contents are never logged.
     """
@@ -346,4 +419,4 @@ def serve(host: str, port: int, workers: int, max_body: int, templates_dir: Path
 
         raise ExtraMissing("the HTTP service needs its extra: pip install 'docgen[server]'") from None
     click.echo(f"docgen: serving on http://{host}:{port} ({workers} worker{'s' if workers > 1 else ''})", err=True)
-    run(host, port, workers, max_body, profile_path, templates_dir)
+    run(host, port, workers, max_body, profile_path, templates_dir, log_format)

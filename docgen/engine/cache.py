@@ -32,7 +32,9 @@ from typing import Any
 import jinja2
 
 # A compiled template, as plain data marshal can store:
-# {"parts": {name: (jinja source, code object, needs table fix)}, "core": {property: code object}}
+# {"parts": {name: (jinja source, code object, needs table fix, proven well-formed, may link,
+#                   splits cleanly)},
+#  "core": {property: code object}}
 Compiled = dict[str, Any]
 
 FORMAT = 3  # bump when the compiled form changes (3: entries are signed)

@@ -15,12 +15,13 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from html import unescape
 from pathlib import Path
+from types import CodeType
 from typing import TYPE_CHECKING, Any
 
 import jinja2
 
 from ..errors import TemplateError
-from . import cache, docx
+from . import cache, docx, structure
 from .docxtpl_bridge import patch_xml
 from .environment import environment
 from .locations import RENDERED_PART, part_location, template_error
@@ -41,6 +42,11 @@ class Part:
     source: str  # the Jinja source, one line per paragraph
     template: jinja2.Template
     fix_tables: bool
+    proven: bool = False  # every rendering well-formed when its values are plain text (structure.py)
+    may_link: bool = True  # its markup names a field instruction or a link (structure.py)
+    # id of each of the template's own pieces of text holding a SPLIT -> that text without it, when
+    # the part splits cleanly (structure.splits_cleanly); else None
+    unsplit: dict[int, str] | None = None
 
 
 @dataclass
@@ -75,10 +81,11 @@ def prepare(data: bytes, name: str) -> PreparedTemplate:
     package = read_package(data, name)
     prepared = PreparedTemplate(name=name, members=package.members, raw=package.raw, warnings=package.warnings)
     compiled = cache.load(data + CODEGEN) or _compile(prepared, data)  # keyed by the bounds' code form too
-    prepared.parts = {
-        part_name: Part(part_name, source, _from_code(code), fix_tables)
-        for part_name, (source, code, fix_tables) in compiled["parts"].items()
-    }
+    prepared.parts = {}
+    for part_name, (source, code, fix_tables, proven, may_link, clean) in compiled["parts"].items():
+        template = _from_code(code)
+        unsplit = _unsplit(template) if proven and clean else None
+        prepared.parts[part_name] = Part(part_name, source, template, fix_tables, proven, may_link, unsplit)
     prepared.core = {prop: _from_code(code) for prop, code in compiled["core"].items()}
     return prepared
 
@@ -92,13 +99,29 @@ def _from_code(code: Any) -> jinja2.Template:
     return template
 
 
+def _unsplit(template: jinja2.Template) -> dict[int, str]:
+    """The texts in the compiled template's code that hold a SPLIT, by id, without it. Jinja yields
+    its own text as these very objects (a value printed is a new Markup), so docx.write can map
+    each piece of output it yields."""
+    found: dict[int, str] = {}
+    pending = [template.root_render_func.__code__]
+    while pending:
+        code = pending.pop()
+        for const in code.co_consts:
+            if isinstance(const, CodeType):
+                pending.append(const)
+            elif isinstance(const, str) and any(split in const for split in structure.SPLIT):
+                found[id(const)] = const.replace(structure.SPLIT[0], "<w:p ").replace(structure.SPLIT[1], "<w:p>")
+    return found
+
+
 def _compile(prepared: PreparedTemplate, data: bytes) -> cache.Compiled:
     """docxtpl's pre-processing and Jinja's compiler over every part that may hold tags."""
     from lxml import etree
 
     env = environment()
     parser = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False)
-    parts: dict[str, tuple[str, Any, bool]] = {}
+    parts: dict[str, tuple[str, Any, bool, bool, bool, bool]] = {}
     for part_name, blob in prepared.raw.items():
         if not RENDERED_PART.match(part_name):
             continue
@@ -119,7 +142,9 @@ def _compile(prepared: PreparedTemplate, data: bytes) -> cache.Compiled:
             # Jinja's parser recurses per nesting level, and the Python it generates has Python's own
             # nesting limits (20 loops, 100 indentation levels, 200 parentheses).
             raise TemplateError(TOO_DEEP, prepared.name, part_location(part_name)) from None
-        parts[part_name] = (source, code, bool(_NEEDS_TABLE_FIX.search(raw_text)))
+        fix_tables = bool(_NEEDS_TABLE_FIX.search(raw_text))
+        proven, may_link, clean = (False, True, False) if fix_tables else structure.prove(env, source)
+        parts[part_name] = (source, code, fix_tables, proven, may_link, clean)
     compiled = {"parts": parts, "core": _compile_core(prepared)}
     cache.store(data + CODEGEN, compiled)
     return compiled

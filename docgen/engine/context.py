@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from ..law import for_language
@@ -29,13 +30,34 @@ class Term(str):
         return term
 
 
+def term(choice: Choice, lang: str) -> Term:
+    """The choice's Term in `lang` (choices are a closed set: each Term is made once)."""
+    return _term(type(choice), choice.value, lang)  # keyed by class: equal values of two choices differ
+
+
+@functools.lru_cache(maxsize=4096)
+def _term(kind: type[Choice], value: str, lang: str) -> Term:
+    choice = kind(value)
+    return Term(choice.label(lang), choice.value, choice.phrase(lang), choice.hint(lang))
+
+
+_PLAIN = frozenset({str, int, float, bool, type(None)})  # most values: returned as they are, checked first
+
+
 def context(document: Document, extras: dict[str, Any] | None = None) -> dict[str, Any]:
     """The record as template data; `extras` (from the school profile) add or replace names."""
     lang = document.lang
 
     def convert(value: Any) -> Any:
+        kind = type(value)
+        if kind in _PLAIN:
+            return value
+        if kind is dict:
+            return {k: convert(v) for k, v in value.items()}
+        if kind is list:
+            return [convert(v) for v in value]
         if isinstance(value, Choice):
-            return Term(value.label(lang), value.value, value.phrase(lang), value.hint(lang))
+            return term(value, lang)
         if isinstance(value, dict):
             return {k: convert(v) for k, v in value.items()}
         if isinstance(value, list):

@@ -22,8 +22,9 @@ import jinja2
 from ..languages import language
 from .docxtpl_bridge import fix_tables
 from .locations import PARAGRAPH, template_error
-from .package import check_output
-from .sandbox import bounded_render
+from .package import check_output, well_formed
+from .sandbox import render_chunks
+from .structure import values_are_text
 
 if TYPE_CHECKING:
     from .compiler import PreparedTemplate
@@ -50,44 +51,64 @@ def write(template: PreparedTemplate, ctx: dict[str, Any], logo: Logo | None = N
         decorative = bool(letters.get("logo_decorative")) if isinstance(letters, dict) else False
         ctx = {**ctx, "logo": logo.markup(name, decorative)}
     out: dict[str, bytes] = {}
+    proven: dict[str, tuple[bytes, bool]] = {}  # parts known well-formed -> (their bytes, may link)
     for index, (name, part) in enumerate(template.parts.items()):
-        xml = run(part.template, ctx, template.name, name, part.source)
-        xml = xml.replace("\n<w:p ", "<w:p ").replace("\n<w:p>", "<w:p>")  # undo the split made before Jinja
-        xml = resolve_listing(xml)
+        chunks = run(part.template, ctx, template.name, name, part.source)
+        # A proven part is well-formed when all it printed is plain text (structure.py): values only
+        # are checked, not the whole body; the listing's changes are checked paragraph by paragraph.
+        checked = part.proven and values_are_text([c for c in chunks if c.__class__ is not str])
+        if checked and part.unsplit is not None:  # the split undone in the template's own pieces of text
+            xml = "".join(map(part.unsplit.get, map(id, chunks), chunks))
+        else:  # undo the split made before Jinja
+            xml = "".join(chunks).replace("\n<w:p ", "<w:p ").replace("\n<w:p>", "<w:p>")
+        changed: list[tuple[str, str]] | None = [] if checked else None
+        xml = resolve_listing(xml, changed)
         if part.fix_tables:
             xml = fix_tables(xml)
         if "docPr" in xml:
-            xml = _renumber_docpr(xml, 1001 + 100_000 * index)
-        out[name] = (XML_HEAD + xml).encode("utf-8")
+            xml = _renumber_docpr(xml, 1001 + 100_000 * index)  # digits for digits in an id: still well-formed
+        out[name] = data = (XML_HEAD + xml).encode("utf-8")
+        if (checked and "\a" not in xml and "\f" not in xml
+                and all(_balanced(_LISTING_CHARS.sub(" ", old)) and _balanced(new) for old, new in changed or ())):
+            proven[name] = (data, part.may_link)
     out["docProps/core.xml"] = _core(properties if properties is not None else properties_of(template, ctx), ctx)
     if logo is not None:
         out.update(logo.parts(template.raw, out))
-    # Never a corrupt document with exit 0: each part made here must parse (expat, ~0.3 ms a document).
-    check_output(out, template.raw, template.name)
+    # Never a corrupt document with exit 0: each part made here must parse (expat), unless proven so.
+    check_output(out, template.raw, template.name, proven)
     return _zip(template, out, compresslevel)
 
 
-def run(template: jinja2.Template, ctx: dict[str, Any], name: str, part: str, source: str) -> str:
-    """Render one part, turning any failure into a TemplateError that says where."""
+def _balanced(fragment: str) -> bool:
+    """Whether `fragment` is element content on its own (balanced tags, nothing else amiss)."""
+    return well_formed(f"<r>{fragment}</r>".encode()) is None
+
+
+def run(template: jinja2.Template, ctx: dict[str, Any], name: str, part: str, source: str) -> list[str]:
+    """Render one part (in the pieces sandbox.render_chunks gives), turning any failure into a
+    TemplateError that says where."""
     try:
-        return bounded_render(template, ctx)
+        return render_chunks(template, ctx)
     except Exception as exc:
         raise template_error(exc, name, part, source) from None
 
 
-def resolve_listing(xml: str) -> str:
+def resolve_listing(xml: str, changed: list[tuple[str, str]] | None = None) -> str:
     """Tabs, line breaks, paragraph and page breaks inside rendered text become Word structure.
 
     The same transformation as docxtpl's `DocxTemplate.resolve_listing` (a
     test checks they agree), kept here because importing docxtpl loads
     python-docx (~90 ms), which a one-shot `docgen render` of a cached
     template would otherwise pay. It also skips the many paragraphs that have
-    nothing to resolve.
+    nothing to resolve. `changed`, if given, gets each paragraph changed, before and after (or a
+    pair that is not XML when the whole part went through the regex).
     """
     positions = _listing_positions(xml)
     if not positions:
         return xml
     if "txbxContent" in xml:  # paragraphs inside text boxes nest: docxtpl's way, paragraph by paragraph
+        if changed is not None:
+            changed.append(("<", "<"))
         return PARAGRAPH.sub(lambda m: _resolve_paragraph(m.group(0)), xml)
     # Without nesting, the paragraph around a character is the last "<w:p>" or "<w:p …>" before it up
     # to the first "</w:p>" after: only those few paragraphs are visited, not every one (the
@@ -97,15 +118,31 @@ def resolve_listing(xml: str) -> str:
     for at in positions:
         if at < done:
             continue  # in a paragraph already resolved
-        start = max(xml.rfind("<w:p>", done, at), xml.rfind("<w:p ", done, at))
+        start = _paragraph_start(xml, done, at)
         end = xml.find("</w:p>", at)
         if start < 0 or end < 0 or xml.find("</w:p>", start, at) >= 0:
             continue  # outside any paragraph: left as it is, as docxtpl does
         end += len("</w:p>")
-        out += (xml[done:start], _resolve_paragraph(xml[start:end]))
+        before = xml[start:end]
+        after = _resolve_paragraph(before)
+        if changed is not None and after != before:
+            changed.append((before, after))
+        out += (xml[done:start], after)
         done = end
     out.append(xml[done:])
     return "".join(out)
+
+
+def _paragraph_start(xml: str, done: int, at: int) -> int:
+    """The last "<w:p>" or "<w:p " that starts in xml[done:at] (and ends before `at`), or -1: the
+    nearest "<w:p" first, so the search stays short (two rfinds back to `done` cost a full scan
+    of a large body for each tab or break)."""
+    end = at
+    while True:
+        start = xml.rfind("<w:p", done, end)
+        if start < 0 or (start + 4 < at and xml[start + 4] in "> "):
+            return start
+        end = start + 3  # "<w:p" can not start again before it ends
 
 
 def _listing_positions(xml: str) -> list[int]:
@@ -161,7 +198,7 @@ def properties_of(template: PreparedTemplate, ctx: dict[str, Any]) -> dict[str, 
     the values for XML; _core escapes them again when it writes them)."""
     values = {}
     for prop, compiled in template.core.items():
-        text = run(compiled, ctx, template.name, f"docProps/core.xml:{prop}", "")
+        text = "".join(run(compiled, ctx, template.name, f"docProps/core.xml:{prop}", ""))
         values[prop] = _unescape(_SPACES.sub(" ", text).strip(" "), _ENTITIES)
     return values
 

@@ -80,7 +80,7 @@ _FETCHING_FIELDS = frozenset({"INCLUDEPICTURE", "INCLUDETEXT", "INCLUDE", "LINK"
 # Names a part needs before it can hold a field instruction (instr, instrText, delInstrText) or a
 # linked picture (src, o:href, r:href). Names cannot be spelled with character references, so
 # finding none of these bytes proves the part has neither: the cheap test on the hot path.
-_LINK_MARKERS = (b"nstr", b"href", b"src")
+LINK_MARKERS = _LINK_MARKERS = (b"nstr", b"href", b"src")
 # A field instruction's words: a quoted argument, or a run of characters up to a space, quote or
 # backslash (a switch), so `INCLUDEPICTURE\d` is still found and a URL is one word.
 _WORD = re.compile(r'"([^"]*)"?|([^\s"\\]+)')
@@ -341,6 +341,9 @@ def _parser() -> expat.XMLParserType:
     return parser
 
 
+parser = _parser
+
+
 def well_formed(data: bytes) -> str | None:
     """None if `data` is well-formed XML without a DTD, else what is wrong (expat's words and the place)."""
     parser = _parser()
@@ -500,16 +503,24 @@ class _FieldScan:
             self.check(text)  # instrText outside any field: checked on its own
 
 
-def check_output(parts: dict[str, bytes], kept: Mapping[str, bytes], template: str) -> None:
+def check_output(parts: dict[str, bytes], kept: Mapping[str, bytes], template: str,
+                 proven: Mapping[str, tuple[bytes, bool]] | None = None) -> None:
     """The XML of every part rendering made parses, has no field or link that fetches from outside
     the file, and the package keeps its content types and relationships: else a TemplateError, and
-    the document is not written."""
+    the document is not written. `proven` holds the parts known well-formed (structure.py: a
+    proven part whose printed values were all plain text), as they were made, and whether their
+    markup may name a field or a link (if not, no fetching check is needed either)."""
     for required in (CONTENT_TYPES, PACKAGE_RELS):
         if required not in kept and required not in parts:
             raise TemplateError(f"not a Word document: it has no {required}", template)
     for part, data in parts.items():
         if not part.endswith((".xml", ".rels")):
             continue  # the logo's picture
+        known = proven.get(part) if proven else None
+        if known is not None and known[0] is data:
+            if known[1]:
+                _refuse_fetching(data, part, template, rendered=True)
+            continue
         problem = well_formed(data)
         if problem:
             raise TemplateError(

@@ -42,7 +42,7 @@ MAX_VALUE = 2_000_000  # characters or items (nested ones included) in any one v
 MAX_BUILT = 50_000_000  # characters built by the template in one document, all values together
 MAX_INT_BITS = 10_000
 MAX_TAGS = 20_000  # template tags in one part, counted before compiling
-CODEGEN = b"\0docgen-bounds-1"  # the compiled form's version: part of the compile cache's key
+CODEGEN = b"\0docgen-bounds-2"  # the compiled form's version, part of the compile cache's key (2: structure proofs)
 _CLOCK_EVERY = 256  # steps between two looks at the clock
 _HUGE_NUMBER = re.compile(r"\d{7,}")  # a width or count in the millions, inside a format string
 _PERCENT_SPEC = re.compile(r"%(?:\([^)]*\))?[-#0 +]*(\*|\d+)?(?:\.(\*|\d+))?[hlL]?([a-zA-Z%])")
@@ -525,18 +525,36 @@ def document_budget() -> Iterator[None]:
 
 def bounded_render(template: jinja2.Template, ctx: dict[str, Any]) -> str:
     """Render, stopping as soon as the output grows too large or the budget runs out."""
+    return "".join(render_chunks(template, ctx))
+
+
+def render_chunks(template: jinja2.Template, ctx: dict[str, Any]) -> list[str]:
+    """bounded_render's output in the pieces Jinja yields them: the template's own text as plain
+    str, each printed value as the Markup autoescaping made of it (structure.py tells them apart).
+
+    The output is counted piece by piece, as it grows; the steps are charged 64 pieces at a time,
+    ahead (a method call per piece cost more than the rest of this loop)."""
     with document_budget():
         budget = _budget.get()
         assert budget is not None
         step = budget.step
-        chunks, size = [], 0
-        for chunk in template.generate(ctx):
-            size += len(chunk)
-            if size > MAX_OUTPUT_CHARS:
-                raise TooLarge("the template makes the document too large")
-            chunks.append(chunk)
-            step()
-        return "".join(chunks)
+        chunks: list[str] = []
+        append = chunks.append
+        size, over = 0, False
+        try:  # Template.generate's work, without its extra generator around the template's own
+            for index, chunk in enumerate(template.root_render_func(template.new_context(ctx))):
+                size += len(chunk)
+                if size > MAX_OUTPUT_CHARS:
+                    over = True
+                    break
+                append(chunk)
+                if not index & 63:
+                    step(64)
+        except Exception:
+            template.environment.handle_exception()  # raises it, with the template's line numbers
+        if over:
+            raise TooLarge("the template makes the document too large")
+        return chunks
 
 
 def capped_join(parts: Any) -> Any:
