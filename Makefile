@@ -52,6 +52,8 @@ bench: install
 	$(BIN)/python bench/batch_speed.py
 	$(BIN)/python bench/pdf_speed.py
 	$(BIN)/python bench/http_speed.py
+	$(BIN)/python bench/peers.py
+	$(BIN)/python bench/batch_memory.py
 
 clean:
 	rm -rf $(VENV) out build dist

@@ -142,15 +142,16 @@ def validate(
     left = placeholders(data)
     if left:
         return Report(errors=capped(located.place(left)), lang=reader)
+    data, unshown = _without_surplus_keys(data, model)
     try:
         document = model.model_validate(data)
     except ValidationError as exc:
         found = exc.errors(include_url=False, include_context=True, include_input=True)
-        unknown = sum(1 for e in found if e["type"] == "extra_forbidden")
+        unknown = sum(1 for e in found if e["type"] == "extra_forbidden") + unshown
         suggestions = unknown <= MAX_SUGGESTIONS
         errors = [Issue(format_path(tuple(e["loc"])), message(e, model, suggestions)) for e in found[:MAX_ISSUES + 1]]
-        if len(found) > MAX_ISSUES:
-            errors[MAX_ISSUES:] = [Issue("", f"and {len(found) - MAX_ISSUES} more errors not shown")]
+        if len(found) + unshown > MAX_ISSUES:
+            errors[MAX_ISSUES:] = [Issue("", f"and {len(found) + unshown - MAX_ISSUES} more errors not shown")]
         return Report(errors=located.place(errors), lang=reader)
     if document.lang not in doctype(document.type).languages:
         return Report(errors=[Issue("lang", f"'{document.type}' is not available in '{document.lang}'")],
@@ -167,6 +168,18 @@ def validate(
         document=document,
         lang=document.lang,
     )
+
+
+def _without_surplus_keys(data: dict[str, Any], model: type[Document]) -> tuple[dict[str, Any], int]:
+    """The record without the unknown top-level keys beyond those a report can show, and how many
+    were left out. A body of 60,000 unknown keys would otherwise make pydantic build 60,000 errors
+    in one call that holds the GIL (the service's event loop waits that long)."""
+    known = set(model.model_fields) | {f.alias for f in model.model_fields.values() if f.alias}
+    unknown = [key for key in data if key not in known]
+    if len(unknown) <= MAX_ISSUES + 1:
+        return data, 0
+    surplus = set(unknown[MAX_ISSUES + 1:])
+    return {k: v for k, v in data.items() if k not in surplus}, len(surplus)
 
 
 @dataclass

@@ -22,6 +22,8 @@ PARAGRAPH_BREAK = "\a"
 
 def clean_text(value: str) -> str:
     """Normalise multi-line text: one kind of newline, no XML-illegal characters."""
+    if value.isprintable():  # one line, no control, surrogate or non-character: only the ends to trim
+        return value.strip()
     value = value.replace("\r\n", "\n").replace("\r", "\n")
     value = value.replace("\x0b", "\n").replace("\x0c", "\n\n")
     value = _ILLEGAL.sub("", value)
@@ -31,6 +33,8 @@ def clean_text(value: str) -> str:
 
 def clean_line(value: str) -> str:
     """Normalise a one-line value (a name, a title): all whitespace becomes one space."""
+    if value.isprintable() and "  " not in value:  # printable text has no whitespace but U+0020
+        return value.strip()
     return _SPACES.sub(" ", _ILLEGAL.sub("", value)).strip()
 
 

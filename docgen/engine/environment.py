@@ -34,6 +34,8 @@ def _language(ctx: Context) -> Language:
 @pass_context
 def _finalize(ctx: Context, value: Any) -> Any:
     """How each `{{ value }}` prints."""
+    if type(value) is str:  # most values: checked first
+        return to_docx_text(value)
     if value is None:
         return ""
     if isinstance(value, jinja2.Undefined):
