@@ -61,11 +61,44 @@ def finish(data: bytes, fmt: Format) -> bytes:
             _clean_rolemap(pdf.Root.StructTreeRoot)
             _untable_layout(pdf.Root.StructTreeRoot)
         _metadata(pdf, fmt)
+        _compress_streams(pdf)
         out = BytesIO()
         # Keep what PDF/A-1 needs: no object streams unless LibreOffice made them, the version as written.
+        # Streams as _compress_streams left them: qpdf's own compression would undo its ASCII85.
         pdf.save(out, object_stream_mode=pikepdf.ObjectStreamMode.preserve, fix_metadata_version=False,
-                 deterministic_id=True)
+                 deterministic_id=True, compress_streams=False)
         return out.getvalue()
+
+
+def _compress_streams(pdf: pikepdf.Pdf) -> None:
+    """Compress every unfiltered stream (the content streams rewritten here; not the XMP, which
+    PDF/A wants readable), and wrap every Flate stream whose data ends in a carriage return in
+    ASCII85, which ends in `~>`.
+
+    Data, CR, then the LF before `endstream` is correct, but a reader that takes CR LF for the
+    end-of-line marker counts one byte short, and PDF/A validators then report a /Length that
+    does not match (seen with page-validation: the ICC profile LibreOffice embeds differs from
+    run to run, so it struck one run in a few). Flate data ends in its Adler-32 checksum, so
+    compressing again at another level would end in the same byte; ASCII85 costs a quarter more
+    for that one stream, and PDF/A allows it. Done here, not by qpdf's compress_streams, which
+    would decode the ASCII85 again."""
+    import base64
+    import zlib
+
+    import pikepdf
+
+    flate = pikepdf.Name.FlateDecode
+    for obj in pdf.objects:
+        if not isinstance(obj, pikepdf.Stream) or obj.get("/Type") == pikepdf.Name.Metadata:
+            continue
+        if "/Filter" not in obj:
+            obj.write(zlib.compress(obj.read_bytes(), 6), filter=flate)
+        if obj.get("/Filter") != flate or "/DecodeParms" in obj:
+            continue
+        raw = obj.read_raw_bytes()
+        if raw.endswith(b"\r"):
+            obj.write(base64.a85encode(raw, wrapcol=76) + b"~>",
+                      filter=pikepdf.Array([pikepdf.Name.ASCII85Decode, flate]))
 
 
 def _artifact_untagged(pdf: pikepdf.Pdf, page: pikepdf.Page) -> None:

@@ -84,6 +84,37 @@ def test_pdf_archive_formats_pass_an_independent_validator(archive_folder: dict[
         assert report.rules.total > 100  # the profile's rules ran, not an empty check
 
 
+def test_no_stream_data_ends_in_a_carriage_return() -> None:
+    """Found when a CI-like run failed one time in a few: Flate data ending in CR (its Adler-32
+    checksum's last byte) before the LF of `endstream` is counted one byte short by readers that
+    take CR LF for the end of line. docgen wraps such a stream in ASCII85; its content is unchanged."""
+    import os
+    import zlib
+
+    from docgen.formats import FORMATS
+    from docgen.pdfa import finish
+
+    plain = next(d for d in (os.urandom(64) for _ in range(100_000)) if zlib.compress(d).endswith(b"\r"))
+    with pikepdf.new() as pdf:
+        pdf.add_blank_page()
+        icc = pdf.make_stream(zlib.compress(plain))
+        icc.Filter = pikepdf.Name.FlateDecode
+        icc.N = 3
+        pdf.Root.Extra = icc
+        pdf.pages[0].Contents = pdf.make_stream(b"0 0 m 10 10 l S")  # unfiltered: compressed on the way
+        buffer = io.BytesIO()
+        pdf.save(buffer, compress_streams=False)
+    assert b"\r\nendstream" in buffer.getvalue()
+    finished = finish(buffer.getvalue(), FORMATS["pdf"])
+    assert b"\r\nendstream" not in finished
+    with pikepdf.open(io.BytesIO(finished)) as pdf:
+        assert pdf.Root.Extra.read_bytes() == plain
+        assert not pdf.Root.Extra.read_raw_bytes().endswith(b"\r")
+        assert pdf.pages[0].Contents.get("/Filter") == pikepdf.Name.FlateDecode
+        assert pdf.pages[0].Contents.read_bytes() == b"0 0 m 10 10 l S"
+        assert "/Filter" not in pdf.Root.Metadata  # the XMP stays readable, as PDF/A asks
+
+
 def test_the_pdf_validator_fails_what_it_should() -> None:
     """The validator is not a rubber stamp: a plain PDF is not PDF/A-2a, and LibreOffice's own
     PDF/A-2b (identity RoleMap, conformance B) fails the A-level checks that docgen fixes."""

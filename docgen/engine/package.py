@@ -80,7 +80,9 @@ _FETCHING_FIELDS = frozenset({"INCLUDEPICTURE", "INCLUDETEXT", "INCLUDE", "LINK"
 # Names a part needs before it can hold a field instruction (instr, instrText, delInstrText) or a
 # linked picture (src, o:href, r:href). Names cannot be spelled with character references, so
 # finding none of these bytes proves the part has neither: the cheap test on the hot path.
-LINK_MARKERS = _LINK_MARKERS = (b"nstr", b"href", b"src")
+# fldChar too: text printed between a complex field's begin and end is read as its instruction
+# by the scan, even in w:t (a value need not hold "instr" to sit there).
+LINK_MARKERS = _LINK_MARKERS = (b"nstr", b"href", b"src", b"fldChar")
 # A field instruction's words: a quoted argument, or a run of characters up to a space, quote or
 # backslash (a switch), so `INCLUDEPICTURE\d` is still found and a URL is one word.
 _WORD = re.compile(r'"([^"]*)"?|([^\s"\\]+)')

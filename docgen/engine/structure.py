@@ -6,6 +6,7 @@ A part is *proven* when its Jinja is only text, `{{ … }}` outputs, `{% if %}`,
 and, with every output replaced by a placeholder text and every if/for by a placeholder element:
 
 - the whole part (after the XML declaration) parses as a document (expat, no DTD, no entities),
+  with every if/for inside its root element (one around the root would give 0 or N roots),
 - the body of every branch and loop parses as element content on its own (`<r>body</r>`), so
   repeating it or leaving it out keeps the elements balanced,
 - every placeholder text is character data or inside an attribute value (not in a name, a
@@ -24,8 +25,8 @@ carries markup (the letterhead logo, a recursive loop's output) is not, and that
 parsed whole, as every part of an unproven template is. The placeholder text ends in `]]`, so
 a value followed by `>` (which would make `]]>`) is not proven either.
 
-The proof also says whether the part's markup names a field instruction or a link (`instr…`,
-`href`, `src`): the names in a proven part's output all come from the template's own text, so
+The proof also says whether the part's markup names a field or a link (`instr…`,
+`href`, `src`, `fldChar`): the names in a proven part's output all come from the template's own text, so
 without them no output of the part can fetch anything (see package.fetching).
 """
 
@@ -174,12 +175,18 @@ def _closing(closes: list[str]) -> str:
 def _check(document: str, outputs: int, blocks: int) -> None:
     """`document` well-formed, with exactly `outputs` placeholder texts in character data or
     attribute values and `blocks` placeholder elements; no comment, CDATA or PI."""
-    seen = {"text": 0, "element": 0}
+    seen = {"text": 0, "element": 0, "depth": 0}
 
     def start(tag: str, attrs: dict[str, str]) -> None:
         if tag == "docgen-m":
+            if not seen["depth"]:  # a block around the root: 0 or N roots when rendered
+                raise _Unproven
             seen["element"] += 1
         seen["text"] += sum(value.count("\ue000") for value in attrs.values())
+        seen["depth"] += 1
+
+    def end(tag: str) -> None:
+        seen["depth"] -= 1
 
     def chars(data: str) -> None:
         seen["text"] += data.count("\ue000")
@@ -190,6 +197,7 @@ def _check(document: str, outputs: int, blocks: int) -> None:
     p = parser()
     p.buffer_text = True
     p.StartElementHandler = start
+    p.EndElementHandler = end
     p.CharacterDataHandler = chars
     p.CommentHandler = p.ProcessingInstructionHandler = p.StartCdataSectionHandler = refuse
     p.Parse(document.encode("utf-8"), True)

@@ -50,6 +50,63 @@ def test_unsound_shapes_are_not_proven(body: str) -> None:
     assert not prove(body)[0]
 
 
+@pytest.mark.parametrize("part", [
+    '{% if x %}<w:hdr xmlns:w="w"><w:p/></w:hdr>{% endif %}',  # false: no root at all
+    '{% for m in ms %}<w:hdr xmlns:w="w"><w:p/></w:hdr>{% endfor %}',  # two items: two roots
+])
+def test_a_block_around_the_root_is_not_proven(part: str) -> None:
+    """Found in review: a part that is one if/for around its root parses as one root with the
+    block's placeholder, yet renders to 0 or N roots. docxtpl's {%p %} can strip a root's tags."""
+    assert not structure.prove(engine.environment(), part)[0]
+
+
+W_NS = 'xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"'
+
+
+def with_part(tmp_path: Path, name: str, xml: str) -> Path:
+    """A school template whose part `name` is `xml` (as a school could upload it)."""
+    import zipfile
+
+    base = make_template(tmp_path, "Hei {{ case.pupil.name }}")
+    hostile = tmp_path / "nb" / "hostile.docx"
+    with zipfile.ZipFile(base) as src, zipfile.ZipFile(hostile, "w") as dst:
+        assert name in src.namelist()
+        for info in src.infolist():
+            dst.writestr(info.filename, xml.encode() if info.filename == name else src.read(info))
+    return hostile
+
+
+def test_a_root_swallowed_by_paragraph_tags_is_refused(tmp_path: Path) -> None:
+    from docgen import render
+
+    from conftest import load_example
+
+    header = (f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<w:p {W_NS}><w:r><w:t>'
+              '{%p if case.pupil.name == "nobody" %}</w:t></w:r><w:p><w:r><w:t>z</w:t></w:r></w:p>'
+              f'<w:hdr {W_NS}><w:p><w:r><w:t>x</w:t></w:r></w:p></w:hdr><w:p><w:r><w:t>{{%p endif -%}}'
+              '</w:t></w:r></w:p><w:t/></w:p>')
+    with pytest.raises(TemplateError, match="broken document"):
+        render(load_example("activity_plan.nb.json"), template=with_part(tmp_path, "word/header1.xml", header))
+
+
+def test_a_value_inside_a_complex_field_is_scanned(tmp_path: Path) -> None:
+    """Found in review: a field's begin and end in the template, the value in w:t between them, no
+    "instr" in the template's text: the value is still read as the field's instruction."""
+    body = ('<w:p><w:r><w:fldChar w:fldCharType="begin"/></w:r><w:r><w:t>{{ case.pupil.name }}</w:t></w:r>'
+            '<w:r><w:fldChar w:fldCharType="end"/></w:r></w:p>')
+    assert prove(body)[1]
+    from docgen import render
+
+    from conftest import load_example
+
+    record = load_example("activity_plan.nb.json")
+    record["case"]["pupil"]["name"] = 'INCLUDEPICTURE "http://example.invalid/a.png"'
+    document = (f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<w:document {W_NS}><w:body>{body}'
+                '</w:body></w:document>')
+    with pytest.raises(TemplateError, match="INCLUDEPICTURE"):
+        render(record, template=with_part(tmp_path, "word/document.xml", document))
+
+
 def test_the_link_markers_are_found_in_the_templates_own_text() -> None:
     assert prove("<w:p><w:instrText>{{ a }}</w:instrText></w:p>") == (True, True, True)
     assert prove('<w:p r:href="x"/>')[1]
