@@ -151,8 +151,7 @@ def main() -> None:
     print(f"--workers 2 / --workers 1 at  1 connection   {rates[2, 1] / rates[1, 1]:.2f}x (target >= 1)")
     print(f"--workers 2 / --workers 1 at 16 connections  {rates[2, 16] / rates[1, 16]:.2f}x (target >= 1.7)")
 
-    sys.path.insert(0, str(ROOT))
-    from docgen.convert import find_uno_python
+    from docgen.office import find_uno_python
 
     try:
         with server(1) as (base, _):

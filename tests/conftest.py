@@ -220,6 +220,19 @@ needs_soffice = pytest.mark.skipif(
 )
 
 
+def processes_using(marker: str) -> set[int]:
+    """Processes whose command line holds `marker` (a LibreOffice profile folder, say), from /proc."""
+    found = set()
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if marker.encode() in (entry / "cmdline").read_bytes():
+                    found.add(int(entry.name))
+            except OSError:
+                continue
+    return found
+
+
 def tiny_pdf(folder: Path) -> Path:
     """A real one-page PDF, for stand-ins of LibreOffice (docgen finishes what it converts)."""
     import pikepdf

@@ -20,7 +20,7 @@ from click.testing import CliRunner
 import docgen
 from docgen.cli import cli
 
-from conftest import ROOT, all_text, load_example, make_template, needs_soffice, open_docx
+from conftest import ROOT, all_text, load_example, make_template, needs_soffice, open_docx, processes_using
 
 posix_only = pytest.mark.skipif(os.name != "posix", reason="POSIX signals and locks")
 
@@ -36,18 +36,6 @@ converter.convert([b"PK" + b"x" * 2_000_000] * 3)
 """
 
 
-def _processes_using(folder: str) -> list[int]:
-    found = []
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                if folder.encode() in (entry / "cmdline").read_bytes():
-                    found.append(int(entry.name))
-            except OSError:
-                continue
-    return found
-
-
 @needs_soffice
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
 @pytest.mark.parametrize("sig", [signal.SIGKILL, signal.SIGTERM], ids=["SIGKILL", "SIGTERM"])
@@ -60,17 +48,17 @@ def test_soffice_and_its_profile_die_with_docgen(sig: signal.Signals) -> None:
         work = proc.stdout.readline().strip()
         assert work
         deadline = time.monotonic() + 30
-        while not _processes_using(work) and time.monotonic() < deadline:
+        while not processes_using(work) and time.monotonic() < deadline:
             time.sleep(0.1)
-        assert _processes_using(work), "LibreOffice did not start"
+        assert processes_using(work), "LibreOffice did not start"
         time.sleep(1)  # let it get going: soffice.bin forked by the launcher
     finally:
         proc.send_signal(sig)
         proc.wait(timeout=30)
     deadline = time.monotonic() + 8
-    while (_processes_using(work) or Path(work).exists()) and time.monotonic() < deadline:
+    while (processes_using(work) or Path(work).exists()) and time.monotonic() < deadline:
         time.sleep(0.1)
-    assert _processes_using(work) == [], "soffice outlived docgen"
+    assert not processes_using(work), "soffice outlived docgen"
     assert not Path(work).exists(), "the LibreOffice profile folder outlived docgen"
 
 

@@ -18,11 +18,11 @@ from pathlib import Path
 
 import httpx
 import pytest
-from conftest import free_port, load_example, needs_soffice
+from conftest import free_port, load_example, needs_soffice, processes_using
 from fastapi.testclient import TestClient
 
 from docgen import render
-from docgen.convert import Office, find_uno_python
+from docgen.office import Office, find_uno_python
 from docgen.doctypes import DOCTYPES
 from docgen.formats import FORMATS
 from docgen.server import PdfConverters, create_app
@@ -35,19 +35,6 @@ def plan() -> dict:
     record = load_example("activity_plan.nb.json")
     record["case"]["pupil"]["name"] = PUPIL
     return record
-
-
-def office_pids(marker: str) -> set[int]:
-    """Processes whose command line holds `marker` (a converter's private folder names the worker's pid)."""
-    found = set()
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                if marker.encode() in (entry / "cmdline").read_bytes():
-                    found.add(int(entry.name))
-            except OSError:
-                continue
-    return found
 
 
 # ---------------------------------------------------------------- the resident pool
@@ -188,7 +175,7 @@ def test_sigterm_lets_requests_in_flight_finish_then_leaves_no_libreoffice() -> 
     proc, base, log = serve("--log-format", "json")
     try:
         marker = f"docgen-lo-{proc.pid}-"
-        assert office_pids(marker), "the converter was not started with the service"
+        assert processes_using(marker), "the converter was not started with the service"
         results: list[int] = []
 
         def post(fmt: str) -> None:
@@ -206,7 +193,7 @@ def test_sigterm_lets_requests_in_flight_finish_then_leaves_no_libreoffice() -> 
         assert results.count(200) == 4, results
         assert "Application shutdown complete" in log.read_text()
         time.sleep(0.5)
-        assert not office_pids(marker), "LibreOffice outlived the service"
+        assert not processes_using(marker), "LibreOffice outlived the service"
         assert not list(Path(os.environ.get("TMPDIR", "/tmp")).glob(f"{marker}*"))
     finally:
         if proc.poll() is None:

@@ -413,7 +413,7 @@ def serve(host: str, port: int, workers: int, max_body: int, log_format: str | N
     Record contents are never logged.
     """
     try:
-        from ..server import run
+        from ..serving import run
     except ImportError:
         from ..errors import ExtraMissing
 
