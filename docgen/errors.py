@@ -95,5 +95,14 @@ class ConversionError(DocgenError):
     """LibreOffice could not turn the document into the format asked for."""
 
 
+class Busy(ConversionError):
+    """Every converter is taken and the queue in front of them is full (or the service is stopping):
+    the same request may succeed `retry_after` seconds later."""
+
+    def __init__(self, message: str, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
 class ConverterMissing(ConversionError):
     """A format that needs LibreOffice was asked for, but there is no LibreOffice to make it."""

@@ -293,14 +293,26 @@ def placeholders(value: Any) -> list[Issue]:
 
 
 def _marked(value: Any) -> bool:
-    kind = type(value)
-    if kind is str:
+    """Whether a string anywhere in `value` starts with the placeholders' mark (or a mapping other
+    than a dict is found: the full walk decides then). One loop over a stack, not a call per value:
+    it runs on every record."""
+    if type(value) is str:
         return value[:1] == SKELETON_MARK
-    if kind is dict:
-        return any(map(_marked, value.values()))
-    if kind is list:
-        return any(map(_marked, value))
-    return isinstance(value, Mapping)  # another kind of mapping: let the full walk decide
+    if not isinstance(value, (dict, list)):
+        return isinstance(value, Mapping)
+    stack: list[Any] = [value]
+    while stack:
+        item = stack.pop()
+        for child in item.values() if type(item) is dict else item:
+            kind = type(child)
+            if kind is str:
+                if child[:1] == SKELETON_MARK:
+                    return True
+            elif kind is dict or kind is list:
+                stack.append(child)
+            elif isinstance(child, Mapping):
+                return True
+    return False
 
 
 PLACEHOLDER_LEFT = "still holds the skeleton's placeholder; fill it in (or delete the line if the field is optional)"

@@ -28,12 +28,11 @@ import hmac
 import json
 import logging
 import os
-import threading
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import anyio
 import anyio.to_thread
@@ -47,17 +46,14 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from . import archive, metrics, settings
 from .api import Options, Pipeline, Rendered
 from .doctypes import DOCTYPES, DocType
-from .errors import ConversionError, ConverterMissing, DocgenError, InputError, Issue, RecordError, TemplateError
+from .errors import Busy, DocgenError, InputError, Issue, RecordError, TemplateError
 from .formats import FORMATS, NAMES
+from .pool import PdfConverters
 from .profile import Profile
 from .records import Report
 from .settings import DEFAULT_MAX_BODY, Limits
 from .sources import parse_json
 from .version import __version__
-
-if TYPE_CHECKING:
-    from .convert import Converter
-    from .office import Office
 
 log = logging.getLogger("docgen.server")
 
@@ -115,153 +111,6 @@ def cpu_threads() -> anyio.CapacityLimiter:
     return anyio.CapacityLimiter(1)
 
 
-class PdfConverters:
-    """The LibreOffice conversions a worker process runs for its requests: `size` resident offices
-    (`office.Office`, ~0.1 s a document), started with the service and restarted after a crash or
-    a hang; at most `queue` more requests waiting, beyond that 503 with Retry-After at once.
-    Where no Python can `import uno` (Debian: python3-uno), each conversion starts LibreOffice in
-    one of `size` warm private profiles instead (~1 s a document)."""
-
-    def __init__(self, size: int, queue: int) -> None:
-        self.size, self.queue = max(1, size), max(0, queue)
-        self.pending = 0  # running + waiting; only touched on the event loop
-        self.mode = "starting"  # then "resident", "per-document" (no uno) or "missing" (no LibreOffice)
-        self._offices: list[Office] = []
-        self._profiles: list[dict[str, Converter]] = [{} for _ in range(self.size)]
-        self._free = list(range(self.size))
-        self._semaphore: asyncio.Semaphore | None = None
-        self._lock = threading.Lock()
-        self._start_lock = threading.Lock()
-        self._closed = False
-        self._closing = threading.Event()
-        metrics.CONVERTER_SLOTS.set(self.size)
-
-    def start(self) -> None:
-        """Find LibreOffice and start the offices: in a thread at start-up (/ready says when they are
-        up), or by the first PDF request if that comes first."""
-        with self._start_lock:
-            if self.mode == "starting":
-                self._start_all()
-
-    def _start_all(self) -> None:
-        from .convert import find_soffice
-        from .office import Office, find_uno_python
-
-        try:
-            soffice = find_soffice()
-        except ConverterMissing:
-            self.mode = "missing"
-            log.warning("LibreOffice was not found: only docx is served")
-            return
-        python = find_uno_python()
-        if python is None:
-            self.mode = "per-document"
-            log.warning("no Python with LibreOffice's uno module (install python3-uno): "
-                        "each PDF starts LibreOffice, ~1 s")
-            return
-        with self._lock:
-            if self._closed:
-                return
-            self._offices = [Office(python, soffice) for _ in range(self.size)]
-            self.mode = "resident"
-        threads = [threading.Thread(target=self._start, args=(office,), daemon=True) for office in self._offices]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
-
-    def _start(self, office: Office) -> None:
-        """Start one office; if it will not start, try again (1, 2, 4 … 60 s apart) until it does or
-        the service stops, so /ready recovers without a request."""
-        delay = 1.0
-        while not self._closed:
-            try:
-                office.start()
-                break
-            except (DocgenError, KeyboardInterrupt):
-                if self._closed:
-                    break
-                log.error("a LibreOffice converter did not start; trying again in %g s", delay)
-                self._closing.wait(delay)
-                delay = min(60.0, delay * 2)
-        self._gauge()
-
-    def _gauge(self) -> None:
-        metrics.CONVERTERS.set(sum(office.alive for office in self._offices))
-
-    @property
-    def ready(self) -> bool:
-        """Up: every office answers (or PDF is served another way, or not at all)."""
-        if self._closed or self.mode == "starting":
-            return False
-        return self.mode != "resident" or all(office.alive for office in self._offices)
-
-    async def convert(self, data: bytes, fmt: str, timeout: float) -> bytes:
-        if self._closed:
-            raise Problem(503, "Service Unavailable", "the service is stopping", headers={"Retry-After": "5"})
-        if self.pending >= self.size + self.queue:
-            raise Problem(503, "Service Unavailable", "all PDF converters are busy; try again shortly",
-                          headers={"Retry-After": str(max(1, round(timeout / 4)))})
-        if self._semaphore is None:
-            self._semaphore = asyncio.Semaphore(self.size)
-        self.pending += 1
-        metrics.QUEUE.set(max(0, self.pending - self.size))
-        try:
-            async with self._semaphore:
-                metrics.QUEUE.set(max(0, self.pending - self.size))
-                slot = self._free.pop()
-                try:
-                    return await run_in_threadpool(self._convert, slot, data, fmt, timeout)
-                finally:
-                    self._free.append(slot)
-        finally:
-            self.pending -= 1
-            metrics.QUEUE.set(max(0, self.pending - self.size))
-
-    def _convert(self, slot: int, data: bytes, fmt: str, timeout: float) -> bytes:
-        if self._closed:
-            raise ConversionError("the service is stopping")
-        self.start()
-        if self.mode == "resident":
-            office = self._offices[slot]
-            starts = office.starts
-            try:
-                return office.convert(data, FORMATS[fmt], timeout)
-            finally:
-                if office.starts > starts:
-                    metrics.CONVERTER_RESTARTS.inc(office.starts - starts)
-                if not office.alive and not self._closed:  # crashed or hung: up again before the next request
-                    metrics.CONVERTER_RESTARTS.inc()
-                    threading.Thread(target=self._start, args=(office,), daemon=True).start()
-                self._gauge()
-        from .convert import Converter
-
-        with self._lock:
-            if self._closed:
-                raise ConversionError("the service is stopping")
-            converter = self._profiles[slot].get(fmt)
-            if converter is None:
-                converter = self._profiles[slot][fmt] = Converter(fmt, timeout)
-        converter.timeout = timeout
-        result = converter.convert([data])[0]
-        if isinstance(result, str):
-            raise ConversionError(result)
-        return result
-
-    def close(self) -> None:
-        """Stop every office and remove every profile (conversions still running are stopped)."""
-        with self._lock:
-            self._closed = True
-            self._closing.set()
-            for profile in self._profiles:
-                for converter in profile.values():
-                    converter.close()
-                profile.clear()
-        for office in self._offices:
-            office.close()
-        self._gauge()
-
-
 class Guard:
     """Every request but the probes carries the API token (when one is set); every response gets
     SECURITY_HEADERS. Plain ASGI, not Starlette's BaseHTTPMiddleware, which costs a task and a
@@ -290,6 +139,59 @@ class Guard:
             await send(message)
 
         await self.app(scope, receive, send_secured)
+
+
+Handler = Callable[..., Awaitable[Response]]
+
+
+class Lane:
+    """POST /documents/{type} with plain query parameters, straight to the route's own function:
+    FastAPI's routing, parameter checking and exception layers cost more of the service's CPU per
+    document than the rest of the HTTP stack together (measured: bench/http_speed.py). Anything
+    else (another path, an encoded or repeated parameter, a flag FastAPI would have to refuse)
+    goes on to FastAPI, which answers it as before. FastAPI still describes the route in OpenAPI."""
+
+    def __init__(self, app: ASGIApp, handlers: dict[str, Handler]) -> None:
+        self.app, self.handlers = app, handlers
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        path = scope["path"] if scope["type"] == "http" and scope["method"] == "POST" else ""
+        plain = path.startswith("/documents/") and not scope.get("root_path")
+        handler = self.handlers.get(path[11:]) if plain else None
+        params = _plain_parameters(scope["query_string"]) if handler is not None else None
+        if handler is None or params is None:
+            await self.app(scope, receive, send)
+            return
+        try:
+            response = await handler(Request(scope, receive), **params)
+        except Problem as problem:  # as the exception handler on_problem; any other error goes on up
+            response = problem_response(problem)
+        await response(scope, receive, send)
+
+
+_TEXT_PARAMETERS = frozenset({"lang", "format"})
+_FLAGS = {"true": True, "false": False, "1": True, "0": False}
+
+
+def _plain_parameters(query: bytes) -> dict[str, Any] | None:
+    """render_document's arguments from a query string of known names, each once, unencoded, with
+    flags as true/false/1/0; None for anything else (FastAPI then parses and checks it)."""
+    found: dict[str, Any] = {}
+    if not query:
+        return found
+    if b"%" in query or b"+" in query:
+        return None
+    for pair in query.decode("latin-1").split("&"):
+        name, _, value = pair.partition("=")
+        if name in found or not value:
+            return None
+        if name in _TEXT_PARAMETERS:
+            found[name] = value
+        elif name in ("archive_copy", "translate", "metadata") and value in _FLAGS:
+            found[name] = _FLAGS[value]
+        else:
+            return None
+    return found
 
 
 def _issues(issues: list[Issue]) -> list[dict[str, str]]:
@@ -332,7 +234,9 @@ def create_app(
     )
     app.state.pdf_converters = converters
 
-    app.add_middleware(Guard, token=token.encode() if token else None)
+    lanes: dict[str, Handler] = {}  # filled by _add_routes below
+    app.add_middleware(Lane, handlers=lanes)
+    app.add_middleware(Guard, token=token.encode() if token else None)  # the outer one: every request
 
     @app.exception_handler(Problem)
     async def on_problem(request: Request, problem: Problem) -> JSONResponse:
@@ -399,15 +303,12 @@ def create_app(
         if declared and declared.isdigit() and int(declared) > max_body:
             raise Problem(413, "Content Too Large", f"the body is larger than {max_body} bytes")
         body = bytearray()
-
-        async def receive() -> None:
-            async for chunk in request.stream():
-                body.extend(chunk)
-                if len(body) > max_body:
-                    raise Problem(413, "Content Too Large", f"the body is larger than {max_body} bytes")
-
         try:
-            await asyncio.wait_for(receive(), bounds.body_timeout)
+            async with asyncio.timeout(bounds.body_timeout):
+                async for chunk in request.stream():
+                    body.extend(chunk)
+                    if len(body) > max_body:
+                        raise Problem(413, "Content Too Large", f"the body is larger than {max_body} bytes")
         except TimeoutError:
             raise Problem(408, "Request Timeout", f"the body did not arrive within {bounds.body_timeout:g} s",
                           headers={"Connection": "close"}) from None
@@ -426,15 +327,23 @@ def create_app(
             raise Problem(400, "Bad Request", str(exc)) from None
         return checked(chosen, data)
 
+    chosen_pipelines: dict[tuple[str, str | None, str, bool, bool], Pipeline] = {}  # a few hundred at most
+
     def pipeline(type_name: str, lang: str | None, fmt: str = "docx", archive_copy: bool = False,
                  translate: bool = False) -> Pipeline:
+        key = (type_name, lang, fmt, archive_copy, translate)
+        found = chosen_pipelines.get(key)
+        if found is not None:
+            return found
         info = _doctype(type_name)
         if lang is not None and lang not in info.languages:
             raise Problem(404, "Not Found", f"'{type_name}' is not available in '{lang}'; languages: "
                                             f"{', '.join(info.languages)}")
         if fmt not in FORMATS:
             raise Problem(400, "Bad Request", f"format must be one of {', '.join(NAMES)}")
-        return base.per_record(type=type_name, lang=lang, format=fmt, archive_copy=archive_copy, translate=translate)
+        chosen_pipelines[key] = found = base.per_record(type=type_name, lang=lang, format=fmt,
+                                                        archive_copy=archive_copy, translate=translate)
+        return found
 
     def checked(pipeline: Pipeline, data: dict[str, Any]) -> Report:
         try:
@@ -469,7 +378,7 @@ def create_app(
         return report, content, rendered.metadata
 
     for info in DOCTYPES.values():
-        _add_routes(app, info.name, read_record, pipeline, render)
+        lanes[info.name] = _add_routes(app, info.name, read_record, pipeline, render)
 
     @app.api_route("/documents/{type_name}", methods=["POST"], include_in_schema=False)
     @app.api_route("/validate/{type_name}", methods=["POST"], include_in_schema=False)
@@ -493,7 +402,8 @@ def _doctype(type_name: str) -> DocType:
     return info
 
 
-def _add_routes(app: FastAPI, type_name: str, read_record: Any, pipeline: Any, render: Any) -> None:
+def _add_routes(app: FastAPI, type_name: str, read_record: Any, pipeline: Any, render: Any) -> Handler:
+    """The type's two routes; returns the one that renders, for the Lane."""
     async def render_document(request: Request, lang: str | None = None, format: str = "docx",
                               archive_copy: bool = False, translate: bool = False, metadata: bool = False) -> Response:
         chosen: Pipeline = pipeline(type_name, lang, format, archive_copy, translate)
@@ -503,6 +413,8 @@ def _add_routes(app: FastAPI, type_name: str, read_record: Any, pipeline: Any, r
             raise Problem(422, "Unprocessable Content", "the record has errors", errors=_issues(exc.issues)) from None
         except TemplateError as exc:
             raise Problem(500, "Template Error", str(exc), kind="template") from None
+        except Busy as exc:
+            raise Problem(503, "Service Unavailable", str(exc), headers={"Retry-After": str(exc.retry_after)}) from None
         except DocgenError as exc:
             raise Problem(503, "Service Unavailable", str(exc), kind="conversion") from None
         if not report.ok:
@@ -539,6 +451,7 @@ def _add_routes(app: FastAPI, type_name: str, read_record: Any, pipeline: Any, r
         summary=f"Validate a {type_name} record: errors and warnings by field path",
         openapi_extra={"x-docgen-type": type_name},
     )
+    return render_document
 
 
 def _openapi(app: FastAPI) -> dict[str, Any]:
@@ -618,9 +531,10 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
 def app_from_env() -> FastAPI:
     """The factory `docgen serve` hands to uvicorn: every worker process builds the same
     application from the settings `serve` exported."""
-    from . import settings
+    from . import logs, settings
     from .profile import load_profile
 
+    logs.quicker()
     service = settings.service()
     return create_app(profile=load_profile(service.profile), templates=service.templates, max_body=service.max_body,
                       token=service.token)

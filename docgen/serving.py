@@ -33,7 +33,7 @@ def run(host: str, port: int, workers: int, max_body: int, profile: Path | None,
             settings.export_metrics_dir(stack.enter_context(tempfile.TemporaryDirectory(prefix="docgen-metrics-")))
         uvicorn.run("docgen.server:app_from_env", factory=True, host=host, port=port, workers=workers,
                     log_level="info", access_log=True, server_header=False,
-                    log_config=logs.config(log_format or settings.log_format()) or uvicorn.config.LOGGING_CONFIG,
+                    log_config=logs.config(log_format or settings.log_format()),
                     http="docgen.serving:HeaderTimeoutProtocol",  # uvicorn waits for headers forever otherwise
                     limit_concurrency=bounds.max_connections, timeout_keep_alive=int(max(1, bounds.keep_alive)),
                     h11_max_incomplete_event_size=MAX_HEADER_BYTES,
@@ -71,11 +71,12 @@ def _header_timeout_protocol() -> type:
         _header_timer: asyncio.TimerHandle | None = None
         _armed_cycle: object = None
         _header_bytes = 0
+        _header_timeout: float
 
         def _arm(self) -> None:
             self._disarm()
             self._armed_cycle = self.cycle
-            self._header_timer = self.loop.call_later(settings.limits().header_timeout, self._headers_too_slow)
+            self._header_timer = self.loop.call_later(self._header_timeout, self._headers_too_slow)
 
         def _disarm(self) -> None:
             if self._header_timer is not None:
@@ -89,6 +90,7 @@ def _header_timeout_protocol() -> type:
 
         def connection_made(self, transport: asyncio.Transport) -> None:
             super().connection_made(transport)
+            self._header_timeout = settings.limits().header_timeout  # read once a connection, not a request
             _no_delay(transport)
             self._arm()
 

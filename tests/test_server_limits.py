@@ -273,3 +273,45 @@ def test_docs_are_off_when_served_with_a_token(server) -> None:
     response = httpx.get(f"http://127.0.0.1:{server}/docs", headers=AUTH)
     assert response.status_code == 404
     assert response.headers["x-content-type-options"] == "nosniff"
+
+
+def test_the_lane_takes_plain_document_requests_and_passes_on_the_rest() -> None:
+    """docgen.server.Lane, on its own: which requests reach the route's function directly."""
+    import asyncio
+
+    from docgen.server import Lane, _plain_parameters
+
+    assert _plain_parameters(b"") == {}
+    assert _plain_parameters(b"lang=nb&format=pdf&metadata=1&translate=false") == {
+        "lang": "nb", "format": "pdf", "metadata": True, "translate": False}
+    for deferred in (b"lang=nb&lang=da", b"lang=n%62", b"lang=", b"metadata=yes", b"colour=red", b"format=a+b"):
+        assert _plain_parameters(deferred) is None, deferred
+
+    seen: list[str] = []
+
+    class Answer:
+        async def __call__(self, scope, receive, send) -> None:
+            seen.append("answered")
+
+    async def handler(request, **params):
+        seen.append(f"lane {sorted(params.items())}")
+        return Answer()
+
+    async def downstream(scope, receive, send) -> None:
+        seen.append("fastapi")
+
+    lane = Lane(downstream, {"activity_plan": handler})
+
+    def call(method: str, path: str, query: bytes = b"") -> list[str]:
+        seen.clear()
+        scope = {"type": "http", "method": method, "path": path, "query_string": query, "root_path": "",
+                 "headers": []}
+        asyncio.run(lane(scope, None, None))
+        return list(seen)
+
+    assert call("POST", "/documents/activity_plan", b"lang=da") == ["lane [('lang', 'da')]", "answered"]
+    assert call("POST", "/documents/activity_plan", b"lang=d%61") == ["fastapi"]
+    assert call("POST", "/documents/strategy") == ["fastapi"]  # no handler given for it
+    assert call("POST", "/documents/activity_plan/") == ["fastapi"]
+    assert call("GET", "/documents/activity_plan") == ["fastapi"]
+    assert call("POST", "/validate/activity_plan") == ["fastapi"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 from typing import Any
 
@@ -41,7 +42,7 @@ def _term(kind: type[Choice], value: str, lang: str) -> Term:
     return Term(choice.label(lang), choice.value, choice.phrase(lang), choice.hint(lang))
 
 
-_PLAIN = frozenset({str, int, float, bool, type(None)})  # most values: returned as they are, checked first
+_PLAIN = frozenset({str, int, float, bool, type(None), dt.date, dt.datetime})  # most values: kept as they are
 
 
 def context(document: Document, extras: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -52,10 +53,10 @@ def context(document: Document, extras: dict[str, Any] | None = None) -> dict[st
         kind = type(value)
         if kind in _PLAIN:
             return value
-        if kind is dict:
-            return {k: convert(v) for k, v in value.items()}
+        if kind is dict:  # plain values tested inline: a call for each of them cost half of the walk
+            return {k: v if type(v) in _PLAIN else convert(v) for k, v in value.items()}
         if kind is list:
-            return [convert(v) for v in value]
+            return [v if type(v) in _PLAIN else convert(v) for v in value]
         if isinstance(value, Choice):
             return term(value, lang)
         if isinstance(value, dict):

@@ -26,6 +26,7 @@ import re
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from decimal import Decimal
+from itertools import islice
 from typing import Any
 
 import jinja2
@@ -44,6 +45,7 @@ MAX_INT_BITS = 10_000
 MAX_TAGS = 20_000  # template tags in one part, counted before compiling
 CODEGEN = b"\0docgen-bounds-4"  # the compiled form's version, part of the compile cache's key (4: structure proofs)
 _CLOCK_EVERY = 256  # steps between two looks at the clock
+_BLOCK = 16  # pieces of output counted together
 _HUGE_NUMBER = re.compile(r"\d{7,}")  # a width or count in the millions, inside a format string
 _PERCENT_SPEC = re.compile(r"%(?:\([^)]*\))?[-#0 +]*(\*|\d+)?(?:\.(\*|\d+))?[hlL]?([a-zA-Z%])")
 _BRACE_FIELD = re.compile(r"\{([^{}]*)")
@@ -51,6 +53,9 @@ _NUMBER = re.compile(r"\d+")
 _STRFTIME_SPEC = re.compile(r"%[-_0^#]*(\d*)")
 _COUNTED = "__docgen_counted"  # the filters the compiler wraps loops and literals in
 _BUILT = "__docgen_built"
+_DICT_ATTRIBUTES = frozenset(dir(dict))  # a dict's own attributes win over its keys in Jinja
+_LOOP_ATTRIBUTES = frozenset(["index", "index0", "revindex", "revindex0", "first", "last", "length", "depth",
+                              "depth0", "previtem", "nextitem"])
 _TEXT_TYPES = (str, int, float, Decimal, dt.date, dt.time, type(None), jinja2.Undefined)
 
 
@@ -314,6 +319,20 @@ class Sandbox(ImmutableSandboxedEnvironment):
 
     intercepted_binops = frozenset(["*", "**", "%", "+"])
 
+    def getattr(self, obj: Any, attribute: str) -> Any:
+        # The two lookups a template makes most, `record.field` on the context's plain dicts and
+        # `loop.index`, answered as Jinja's sandbox would answer them but without its exception
+        # (getattr on a dict fails first) or its safety checks (these names are always safe).
+        kind = type(obj)
+        if kind is dict and attribute not in _DICT_ATTRIBUTES:
+            try:
+                return obj[attribute]
+            except KeyError:
+                return self.undefined(obj=obj, name=attribute)
+        if kind is LoopContext and attribute in _LOOP_ATTRIBUTES:
+            return getattr(obj, attribute)
+        return super().getattr(obj, attribute)
+
     def _generate(self, source: nodes.Template, name: str | None, filename: str | None,
                   defer_init: bool = False) -> str:
         _Bounds().visit(source)
@@ -532,24 +551,24 @@ def render_chunks(template: jinja2.Template, ctx: dict[str, Any]) -> list[str]:
     """bounded_render's output in the pieces Jinja yields them: the template's own text as plain
     str, each printed value as the Markup autoescaping made of it (structure.py tells them apart).
 
-    The output is counted piece by piece, as it grows; the steps are charged 64 pieces at a time,
-    ahead (a method call per piece cost more than the rest of this loop)."""
+    The output is counted as it grows, 16 pieces at a time, and the steps charged with them (a
+    check per piece cost more than the rest of this loop): a part may pass MAX_OUTPUT_CHARS by at
+    most 16 printed values before it is stopped, each itself under MAX_VALUE."""
     with document_budget():
         budget = _budget.get()
         assert budget is not None
         step = budget.step
         chunks: list[str] = []
-        append = chunks.append
         size, over = 0, False
         try:  # Template.generate's work, without its extra generator around the template's own
-            for index, chunk in enumerate(template.root_render_func(template.new_context(ctx))):
-                size += len(chunk)
+            pieces = template.root_render_func(template.new_context(ctx))
+            while block := list(islice(pieces, _BLOCK)):
+                size += sum(map(len, block))
                 if size > MAX_OUTPUT_CHARS:
                     over = True
                     break
-                append(chunk)
-                if not index & 63:
-                    step(64)
+                chunks += block
+                step(_BLOCK)
         except Exception:
             template.environment.handle_exception()  # raises it, with the template's line numbers
         if over:

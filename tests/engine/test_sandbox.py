@@ -321,3 +321,30 @@ def test_small_formats_still_work(tmp_path: Path, nb_record: dict) -> None:
     body = "[{{ '{:>6}'.format('ab') }}] [{{ '{x}-{y}'.format_map({'x': 1, 'y': 2}) }}]"
     text = all_text(open_docx(render_with(tmp_path, nb_record, body)))
     assert "[    ab] [1-2]" in text
+
+
+def test_attribute_lookups_answer_as_jinjas_own_sandbox() -> None:
+    """Sandbox.getattr answers dict fields and loop attributes itself (without Jinja's exception and
+    checks); every answer must be the one Jinja's immutable sandbox gives."""
+    from jinja2.runtime import LoopContext
+    from jinja2.sandbox import ImmutableSandboxedEnvironment
+
+    from docgen.engine.sandbox import Sandbox
+
+    ours, jinjas = Sandbox(undefined=jinja2.StrictUndefined), ImmutableSandboxedEnvironment(
+        undefined=jinja2.StrictUndefined)
+    loop = LoopContext(iter("abc"), jinjas.undefined)
+    next(iter(loop))
+    record = {"name": "Ola", "items": 3, "update": 1, "__class__": "x", "_private": 2}
+    names = ["name", "items", "update", "values", "missing", "__class__", "_private", "copy", "index", "first",
+             "last", "length", "revindex", "previtem", "nextitem", "depth", "cycle", "changed", "__init__", "_after"]
+    for obj in (record, loop, "text", [1, 2]):
+        for name in names:
+            got, expected = ours.getattr(obj, name), jinjas.getattr(obj, name)
+            if isinstance(expected, jinja2.Undefined):
+                assert type(got) is type(expected) and got._undefined_name == expected._undefined_name, (obj, name)
+                assert got._undefined_hint == expected._undefined_hint, (obj, name)
+            elif callable(expected):
+                assert callable(got) and getattr(got, "__name__", None) == getattr(expected, "__name__", None)
+            else:
+                assert got == expected, (obj, name)
