@@ -6,34 +6,17 @@ a single render; the main process names and writes the files in input order,
 so names are deterministic and a resumed run (`skip_existing`) finds the same
 names again, before it renders anything. At most a few chunks are in flight
 at once, so memory does not grow with the input. Every failure and every
-warning goes into the report file (JSON Lines).
-
-The report is locked for the run (a second run into the same folder is
-refused, so two runs never mix their lines) and each record's lines are
-written with one write call; a write that does not fit is cut back, so the
-report never ends mid-line. A full disk stops the run: every document written
-is complete, and every record not written is in the report as "not attempted"
-(or, when not even that fits, the error names the record to resume from).
-
-A run may take one shard of the input (`Shard`, `--shard K/N`): N runs with
-K = 1…N, on any machines, each take a fixed share, with no coordinator. By
-position, record n is shard K's when (n-1) % N == K-1, decided as the input is
-read (a folder's other files are not even read); by a field, the field's value
-decides (sha256 of its canonical JSON), so every shard validates every record
-and renders only its own; a record that has no value there (or fails
-validation, or cannot be read) belongs to shard 1, so it is reported once.
-`n` stays the position in the whole input, so {n} in names is the same in a
-shard as in a single run.
+warning goes into the errors file (errorfile.py). A full disk stops the run:
+every document written is complete, and every record not written is in the
+errors file as "not attempted" (or, when not even that fits, the error names
+the record to resume from). Records are read by inputs.py; with --shard a run
+takes its share of them (shard.py).
 """
 
 from __future__ import annotations
 
 import dataclasses
-import errno
-import hashlib
-import json
 import os
-import re
 import sys
 from collections import deque
 from collections.abc import Callable, Generator, Iterable, Iterator
@@ -43,7 +26,9 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
 from . import archive
+from .errorfile import ErrorFile
 from .errors import DocgenError, InputError, Issue, OutputError
+from .inputs import Item, count_items, read_items
 from .naming import (
     DEFAULT_PATTERN,
     Names,
@@ -55,69 +40,13 @@ from .naming import (
     unique,
     uses_position,
 )
+from .shard import Shard
 
 if TYPE_CHECKING:
     from .api import Pipeline
     from .records import Report
 
 CHUNK = 16
-_FIELD_PATH = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*")
-
-
-@dataclass(frozen=True)
-class Shard:
-    """Shard `index` of `count` (from 1): by record position, or by the value of the field `by`."""
-
-    index: int
-    count: int
-    by: str | None = None  # a dotted field path, as in a name pattern: 'case.reference'
-
-    def __post_init__(self) -> None:
-        k, n = self.index, self.count
-        if n < 1:
-            raise InputError(f"shard {self}: N, the number of shards, must be at least 1")
-        if k < 1:
-            raise InputError(f"shard {self}: K counts from 1, so the shards of {n} are 1/{n} … {n}/{n} (a Kubernetes "
-                             f"Indexed Job's JOB_COMPLETION_INDEX counts from 0: $((JOB_COMPLETION_INDEX+1))/{n})")
-        if k > n:
-            raise InputError(f"shard {self}: K cannot be more than N; there are only {n} shards (1/{n} … {n}/{n})")
-        if self.by is not None and not _FIELD_PATH.fullmatch(self.by):
-            raise InputError(f"shard by {self.by!r}: not a field path; write it like case.reference")
-
-    def __str__(self) -> str:
-        return f"{self.index}/{self.count}"
-
-    @classmethod
-    def parse(cls, text: str, by: str | None = None) -> Shard:
-        """'K/N', e.g. '2/4'."""
-        m = re.fullmatch(r"\s*(\d{1,9})\s*/\s*(\d{1,9})\s*", text)
-        if m is None:
-            raise InputError(f"shard {text!r} is not K/N: two whole numbers, e.g. 2/4 for the second of four shards")
-        return cls(int(m.group(1)), int(m.group(2)), by)
-
-    def takes(self, n: int) -> bool:
-        """Whether the record at position n (from 1) is this shard's (by position)."""
-        return (n - 1) % self.count == self.index - 1
-
-    def of(self, value: Any) -> int:
-        """The shard (from 1) of a field's value: sha256 of its canonical JSON text (keys sorted, no
-        spaces, UTF-8), the first 8 bytes as a big-endian number, mod N; the same on every machine."""
-        text = json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
-        return 1 + int.from_bytes(hashlib.sha256(text.encode("utf-8")).digest()[:8], "big") % self.count
-
-    def report_name(self) -> str:
-        return f"docgen-errors-{self.index}-of-{self.count}.jsonl"
-
-
-@dataclass(frozen=True)
-class Item:
-    """One record as read: where it came from, and its raw bytes."""
-
-    n: int  # position in the input, from 1
-    source: str  # "cases.jsonl:12", "folder/x.json" or "<stdin>:3"
-    line: int | None
-    data: bytes
-    error: str | None = None  # the file could not be read
 
 
 @dataclass
@@ -155,86 +84,6 @@ class Summary:
     @property
     def total(self) -> int:
         return self.written + self.skipped + self.failed
-
-
-# ---------------------------------------------------------------- input
-
-
-def read_items(source: str, stdin: IO[bytes] | None = None,
-               keep: Callable[[int], bool] | None = None) -> Iterator[Item]:
-    """Records one at a time from a JSON Lines file, a folder of .json/.yaml files, one such file, or '-' (stdin).
-    With `keep`, only the records whose position it accepts (the others are not even read from a folder)."""
-    if keep is not None:
-        if source != "-" and Path(source).is_dir():
-            yield from _files(Path(source), keep)
-        else:
-            yield from (item for item in read_items(source, stdin) if keep(item.n))
-        return
-    if source == "-":
-        yield from _lines(stdin or sys.stdin.buffer, "<stdin>")
-        return
-    path = Path(source)
-    if path.is_dir():
-        yield from _files(path)
-        return
-    if path.suffix.lower() in RECORD_SUFFIXES and path.is_file():  # one record, however it is laid out
-        try:
-            yield Item(1, source, None, path.read_bytes())
-        except OSError as exc:
-            yield Item(1, source, None, b"", f"cannot read ({(exc.strerror or str(exc)).lower()})")
-        return
-    try:
-        handle = path.open("rb")
-    except FileNotFoundError:
-        raise InputError(f"{source}: file or folder not found") from None
-    except OSError as exc:
-        raise InputError(f"{source}: cannot read ({(exc.strerror or str(exc)).lower()})") from None
-    with handle:
-        yield from _lines(handle, source)
-
-
-RECORD_SUFFIXES = (".json", ".yaml", ".yml")
-
-
-def _files(folder: Path, keep: Callable[[int], bool] | None = None) -> Iterator[Item]:
-    for n, file in enumerate(_record_files(folder), 1):
-        if keep is not None and not keep(n):
-            continue
-        try:
-            yield Item(n, str(file), None, file.read_bytes())
-        except OSError as exc:
-            yield Item(n, str(file), None, b"", f"cannot read ({(exc.strerror or str(exc)).lower()})")
-
-
-def _record_files(folder: Path) -> list[Path]:
-    """The records in a folder: .json and .yaml files, but not case files (NAME.case.yaml)."""
-    return sorted(p for p in folder.iterdir() if p.suffix.lower() in RECORD_SUFFIXES and p.is_file()
-                  and not p.stem.lower().endswith(".case"))
-
-
-def _lines(handle: IO[bytes], name: str) -> Iterator[Item]:
-    n = 0
-    for number, line in enumerate(handle, 1):
-        if not line.strip():
-            continue
-        n += 1
-        yield Item(n, f"{name}:{number}", number, line)
-
-
-def count_items(source: str) -> int | None:
-    """How many records a file or folder holds, for the progress bar (None for stdin)."""
-    if source == "-":
-        return None
-    path = Path(source)
-    try:
-        if path.is_dir():
-            return len(_record_files(path))
-        if path.suffix.lower() in RECORD_SUFFIXES:
-            return 1
-        with path.open("rb") as handle:
-            return sum(1 for line in handle if line.strip())
-    except OSError:
-        return None
 
 
 # ---------------------------------------------------------------- work
@@ -444,7 +293,7 @@ class Batch:
         _pipeline = self.pipeline
         by_position = self.shard is not None and self.shard.by is None
         try:
-            with _Report(self.report_path) as report:
+            with ErrorFile(self.report_path) as report:
                 keep = self.shard.takes if by_position and self.shard is not None else None
                 items = _Tracked(read_items(self.source, self.stdin, keep))
                 results = _results(items, self.job, self.workers)
@@ -499,7 +348,7 @@ class Batch:
         redo_document = self.job.skip_existing and self.job.metadata and target.exists()
         return _Queued(outcome, target, content, metadata, redo_document)
 
-    def _settle(self, queue: list[_Queued], converters: int, report: _Report) -> Iterator[Outcome]:
+    def _settle(self, queue: list[_Queued], converters: int, report: ErrorFile) -> Iterator[Outcome]:
         from .output import FULL, DiskFull
 
         waiting = [i for i, queued in enumerate(queue) if queued.content is not None]
@@ -555,7 +404,7 @@ class Batch:
             raise
         outcome.metadata = completed
 
-    def _not_attempted(self, full: _Full, items: _Tracked, report: _Report) -> Iterator[Outcome]:
+    def _not_attempted(self, full: _Full, items: _Tracked, report: ErrorFile) -> Iterator[Outcome]:
         """After a full disk: every record not yet written goes into the report as not attempted
         (all of them or none), then the run stops with one message saying what happened."""
         from .output import DiskFull
@@ -656,104 +505,3 @@ class _Tracked:
         while self.taken:
             yield self.taken.popleft()
         yield from self.items
-
-
-class _Report:
-    """The report file, locked for the run: one write call per record (its lines whole, never
-    mixed with another run's), cut back when a write does not fit, removed at the end if empty."""
-
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        self.fd = -1
-        self.size = 0  # bytes of whole lines written
-
-    def __enter__(self) -> _Report:
-        from .output import cannot_write
-
-        try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            while True:
-                fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_APPEND | getattr(os, "O_CLOEXEC", 0), 0o666)
-                try:
-                    _lock(fd, self.path)
-                    if _same_file(fd, self.path):
-                        break
-                except BaseException:
-                    os.close(fd)
-                    raise
-                os.close(fd)  # the previous run removed it between our open and our lock: open again
-            self.fd = fd
-            os.ftruncate(fd, 0)
-        except OSError as exc:
-            if self.fd >= 0:
-                os.close(self.fd)
-                self.fd = -1
-            raise cannot_write(self.path, exc) from None
-        return self
-
-    def write(self, outcome: Outcome) -> None:
-        issues = outcome.errors if outcome.status in ("failed", "not attempted") else outcome.warnings
-        if not issues:
-            return
-        block = "".join(json.dumps({"source": outcome.source, "line": outcome.line, **issue.as_dict()},
-                                   ensure_ascii=False) + "\n" for issue in issues).encode()
-        self._append(block)
-
-    def _append(self, block: bytes) -> None:
-        from .output import DiskFull, cannot_write
-
-        try:
-            written = os.write(self.fd, block)
-        except OSError as exc:
-            self.cut(self.size)
-            raise cannot_write(self.path, exc) from None
-        if written != len(block):  # only part of it fitted
-            self.cut(self.size)
-            raise DiskFull(f"{self.path}: the disk is full (no space left on device)")
-        self.size += written
-
-    def cut(self, size: int) -> None:
-        """Back to `size` bytes (whole lines); freeing space always works, even on a full disk."""
-        try:
-            os.ftruncate(self.fd, size)
-            self.size = size
-        except OSError:
-            pass
-
-    def __exit__(self, *exc: object) -> None:
-        if self.fd < 0:
-            return
-        try:
-            if self.size == 0:
-                self.path.unlink(missing_ok=True)  # still locked: nobody else is using it
-        except OSError:
-            pass
-        finally:
-            os.close(self.fd)  # releases the lock
-            self.fd = -1
-
-
-def _lock(fd: int, path: Path) -> None:
-    """An exclusive lock on the report for the run; another run holding it is a clear error."""
-    try:
-        import fcntl
-    except ImportError:  # not POSIX: no lock
-        return
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except OSError as exc:
-        if exc.errno in (errno.EWOULDBLOCK, errno.EAGAIN, errno.EACCES):
-            raise OutputError(f"{path}: another docgen batch is writing into this folder (its report is in use); "
-                              "wait until it has finished, or give this run another folder or --errors file"
-                              ) from None
-        if exc.errno not in (errno.ENOLCK, errno.EOPNOTSUPP, errno.ENOSYS, errno.EINVAL):
-            raise
-
-
-def _same_file(fd: int, path: Path) -> bool:
-    try:
-        st = os.stat(path)
-    except FileNotFoundError:
-        return False
-    own = os.fstat(fd)
-    return (st.st_dev, st.st_ino) == (own.st_dev, own.st_ino)

@@ -31,7 +31,7 @@ from . import (
 )
 
 if TYPE_CHECKING:
-    from ..batch import Shard
+    from ..shard import Shard
 
 
 def _choose_format(output: str, fmt: str | None) -> str:
@@ -147,8 +147,8 @@ class _ShardType(click.ParamType):
     name = "K/N"
 
     def convert(self, value: object, param: click.Parameter | None, ctx: click.Context | None) -> object:
-        from ..batch import Shard
         from ..errors import InputError
+        from ..shard import Shard
 
         if isinstance(value, Shard):
             return value
