@@ -24,12 +24,11 @@ from __future__ import annotations
 import asyncio
 import base64
 import functools
-import hmac
 import json
 import logging
 import os
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
@@ -40,15 +39,15 @@ from fastapi import FastAPI, Request
 from fastapi.openapi.utils import get_openapi
 from fastapi.responses import JSONResponse, Response
 from starlette.concurrency import run_in_threadpool
-from starlette.datastructures import MutableHeaders
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from . import archive, metrics, settings
 from .api import Options, Pipeline, Rendered
 from .doctypes import DOCTYPES, DocType
 from .errors import Busy, DocgenError, InputError, Issue, RecordError, TemplateError
 from .formats import FORMATS, NAMES
+from .middleware import Guard, Handler, Lane
 from .pool import PdfConverters
+from .problems import ISSUE_SCHEMA, PROBLEM, PROBLEM_SCHEMA, SECURITY_HEADERS, Problem, problem_response
 from .profile import Profile
 from .records import Report
 from .settings import DEFAULT_MAX_BODY, Limits
@@ -57,141 +56,12 @@ from .version import __version__
 
 log = logging.getLogger("docgen.server")
 
-PROBLEM = "application/problem+json"
-PROBLEM_SCHEMA = {
-    "type": "object",
-    "description": "RFC 9457 problem details; `errors` lists record problems by field path.",
-    "properties": {
-        "type": {"type": "string"},
-        "title": {"type": "string"},
-        "status": {"type": "integer"},
-        "detail": {"type": "string"},
-        "errors": {"type": "array", "items": {"$ref": "#/components/schemas/Issue"}},
-        "warnings": {"type": "array", "items": {"$ref": "#/components/schemas/Issue"}},
-    },
-    "required": ["title", "status"],
-}
-ISSUE_SCHEMA = {
-    "type": "object",
-    "properties": {"path": {"type": "string"}, "message": {"type": "string"},
-                   "severity": {"type": "string", "enum": ["error", "warning"]}},
-    "required": ["path", "message", "severity"],
-}
-
-
-# On every response: nothing is cached on the way (documents hold pupils' data), nothing sniffed.
-SECURITY_HEADERS = {"Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"}
-OPEN_PATHS = frozenset({"/health", "/ready"})  # probes carry no token; /metrics does (no record data either way)
-
-
-class Problem(Exception):
-    def __init__(self, status: int, title: str, detail: str = "", headers: dict[str, str] | None = None,
-                 kind: str | None = None, **extra: Any) -> None:
-        self.status, self.title, self.detail, self.extra = status, title, detail, extra
-        self.headers = headers or {}
-        self.kind = kind or metrics.STATUS_KINDS.get(status, "internal")  # the metrics' error label
-
-
-def problem_response(problem: Problem) -> JSONResponse:
-    metrics.ERRORS.labels(problem.kind).inc()
-    body = {"type": "about:blank", "title": problem.title, "status": problem.status, **problem.extra}
-    if problem.detail:
-        body["detail"] = problem.detail
-    headers = {**SECURITY_HEADERS, **problem.headers}
-    if problem.status == 401:
-        headers["WWW-Authenticate"] = "Bearer"
-    return JSONResponse(body, status_code=problem.status, media_type=PROBLEM, headers=headers)
-
-
 @functools.cache
 def cpu_threads() -> anyio.CapacityLimiter:
     """The thread that parses, validates and renders, one per worker process: the work holds the
     GIL, so more threads only add switching (measured at 16 connections: 4.2 ms of CPU per
     document with two threads, 2.8 ms with one). Scale with --workers instead."""
     return anyio.CapacityLimiter(1)
-
-
-class Guard:
-    """Every request but the probes carries the API token (when one is set); every response gets
-    SECURITY_HEADERS. Plain ASGI, not Starlette's BaseHTTPMiddleware, which costs a task and a
-    stream per request."""
-
-    def __init__(self, app: ASGIApp, token: bytes | None) -> None:
-        self.app, self.token = app, token
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        if self.token is not None and scope["path"] not in OPEN_PATHS:
-            given = next((value for name, value in scope["headers"] if name == b"authorization"), b"")
-            scheme, _, value = given.partition(b" ")
-            if scheme.lower() != b"bearer" or not hmac.compare_digest(value, self.token):
-                problem = Problem(401, "Unauthorized", "send the API token as 'Authorization: Bearer TOKEN'")
-                await problem_response(problem)(scope, receive, send)
-                return
-
-        async def send_secured(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                headers = MutableHeaders(scope=message)
-                for name, value in SECURITY_HEADERS.items():
-                    headers.setdefault(name, value)
-            await send(message)
-
-        await self.app(scope, receive, send_secured)
-
-
-Handler = Callable[..., Awaitable[Response]]
-
-
-class Lane:
-    """POST /documents/{type} with plain query parameters, straight to the route's own function:
-    FastAPI's routing, parameter checking and exception layers cost more of the service's CPU per
-    document than the rest of the HTTP stack together (measured: bench/http_speed.py). Anything
-    else (another path, an encoded or repeated parameter, a flag FastAPI would have to refuse)
-    goes on to FastAPI, which answers it as before. FastAPI still describes the route in OpenAPI."""
-
-    def __init__(self, app: ASGIApp, handlers: dict[str, Handler]) -> None:
-        self.app, self.handlers = app, handlers
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        path = scope["path"] if scope["type"] == "http" and scope["method"] == "POST" else ""
-        plain = path.startswith("/documents/") and not scope.get("root_path")
-        handler = self.handlers.get(path[11:]) if plain else None
-        params = _plain_parameters(scope["query_string"]) if handler is not None else None
-        if handler is None or params is None:
-            await self.app(scope, receive, send)
-            return
-        try:
-            response = await handler(Request(scope, receive), **params)
-        except Problem as problem:  # as the exception handler on_problem; any other error goes on up
-            response = problem_response(problem)
-        await response(scope, receive, send)
-
-
-_TEXT_PARAMETERS = frozenset({"lang", "format"})
-_FLAGS = {"true": True, "false": False, "1": True, "0": False}
-
-
-def _plain_parameters(query: bytes) -> dict[str, Any] | None:
-    """render_document's arguments from a query string of known names, each once, unencoded, with
-    flags as true/false/1/0; None for anything else (FastAPI then parses and checks it)."""
-    found: dict[str, Any] = {}
-    if not query:
-        return found
-    if b"%" in query or b"+" in query:
-        return None
-    for pair in query.decode("latin-1").split("&"):
-        name, _, value = pair.partition("=")
-        if name in found or not value:
-            return None
-        if name in _TEXT_PARAMETERS:
-            found[name] = value
-        elif name in ("archive_copy", "translate", "metadata") and value in _FLAGS:
-            found[name] = _FLAGS[value]
-        else:
-            return None
-    return found
 
 
 def _issues(issues: list[Issue]) -> list[dict[str, str]]:

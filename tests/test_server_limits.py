@@ -279,13 +279,13 @@ def test_the_lane_takes_plain_document_requests_and_passes_on_the_rest() -> None
     """docgen.server.Lane, on its own: which requests reach the route's function directly."""
     import asyncio
 
-    from docgen.server import Lane, _plain_parameters
+    from docgen.middleware import Lane, plain_parameters
 
-    assert _plain_parameters(b"") == {}
-    assert _plain_parameters(b"lang=nb&format=pdf&metadata=1&translate=false") == {
+    assert plain_parameters(b"") == {}
+    assert plain_parameters(b"lang=nb&format=pdf&metadata=1&translate=false") == {
         "lang": "nb", "format": "pdf", "metadata": True, "translate": False}
     for deferred in (b"lang=nb&lang=da", b"lang=n%62", b"lang=", b"metadata=yes", b"colour=red", b"format=a+b"):
-        assert _plain_parameters(deferred) is None, deferred
+        assert plain_parameters(deferred) is None, deferred
 
     seen: list[str] = []
 
