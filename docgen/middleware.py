@@ -62,8 +62,8 @@ class Lane:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         path = scope["path"] if scope["type"] == "http" and scope["method"] == "POST" else ""
-        plain = path.startswith("/documents/") and not scope.get("root_path")
-        handler = self.handlers.get(path[11:]) if plain else None
+        plain = path.startswith(_DOCUMENTS) and not scope.get("root_path")
+        handler = self.handlers.get(path[len(_DOCUMENTS):]) if plain else None
         params = plain_parameters(scope["query_string"]) if handler is not None else None
         if handler is None or params is None:
             await self.app(scope, receive, send)
@@ -75,6 +75,7 @@ class Lane:
         await response(scope, receive, send)
 
 
+_DOCUMENTS = "/documents/"
 _TEXT_PARAMETERS = frozenset({"lang", "format"})
 _FLAGS = {"true": True, "false": False, "1": True, "0": False}
 
