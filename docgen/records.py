@@ -296,10 +296,11 @@ def _marked(value: Any) -> bool:
     """Whether a string anywhere in `value` starts with the placeholders' mark (or a mapping other
     than a dict is found: the full walk decides then). One loop over a stack, not a call per value:
     it runs on every record."""
-    if type(value) is str:
+    kind = type(value)
+    if kind is str:
         return value[:1] == SKELETON_MARK
-    if not isinstance(value, (dict, list)):
-        return isinstance(value, Mapping)
+    if kind is not dict and kind is not list:
+        return isinstance(value, Mapping)  # another kind of mapping: the full walk decides
     stack: list[Any] = [value]
     while stack:
         item = stack.pop()

@@ -127,7 +127,8 @@ def test_logs_hold_neither_records_nor_the_token(server) -> None:
     assert post(base, "/documents/activity_plan", record).status_code == 422
     time.sleep(0.2)
     text = log.read_text()
-    assert 'INFO:     127.0.0.1:' in text and '"POST /documents/activity_plan HTTP/1.1" 200' in text  # uvicorn's line
+    assert 'INFO:     127.0.0.1:' in text and '"POST /documents/activity_plan HTTP/1.1" 200 OK' in text  # uvicorn's line
+    assert '"POST /documents/activity_plan HTTP/1.1" 422 Unprocessable ' in text
     assert "Hemmeligsen" not in text and TOKEN not in text
 
 

@@ -425,3 +425,17 @@ def test_the_skeleton_is_not_an_example() -> None:
     text = new("activity_plan", "nb")
     assert example["background"][:30] not in text
     assert "docgen example activity_plan --lang nb" in text
+
+
+def test_placeholders_are_found_in_every_kind_of_container() -> None:
+    """The quick look for the mark (records._marked) leaves mappings other than dicts to the full
+    walk, at the top and nested, so no placeholder is missed."""
+    from collections import OrderedDict
+
+    from docgen.records import placeholders
+
+    left = "«fill in»"
+    for value in (OrderedDict(name=left), {"a": OrderedDict(name=left)}, {"a": [{"b": left}]}, [left],
+                  {"a": [[{"b": {"c": left}}]]}):
+        assert len(placeholders(value)) == 1, value
+    assert placeholders({"a": ["«Trygg skolevei»", {"b": "text"}]}) == []

@@ -26,7 +26,6 @@ import re
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from decimal import Decimal
-from itertools import islice
 from typing import Any
 
 import jinja2
@@ -45,7 +44,6 @@ MAX_INT_BITS = 10_000
 MAX_TAGS = 20_000  # template tags in one part, counted before compiling
 CODEGEN = b"\0docgen-bounds-4"  # the compiled form's version, part of the compile cache's key (4: structure proofs)
 _CLOCK_EVERY = 256  # steps between two looks at the clock
-_BLOCK = 16  # pieces of output counted together
 _HUGE_NUMBER = re.compile(r"\d{7,}")  # a width or count in the millions, inside a format string
 _PERCENT_SPEC = re.compile(r"%(?:\([^)]*\))?[-#0 +]*(\*|\d+)?(?:\.(\*|\d+))?[hlL]?([a-zA-Z%])")
 _BRACE_FIELD = re.compile(r"\{([^{}]*)")
@@ -330,7 +328,10 @@ class Sandbox(ImmutableSandboxedEnvironment):
             except KeyError:
                 return self.undefined(obj=obj, name=attribute)
         if kind is LoopContext and attribute in _LOOP_ATTRIBUTES:
-            return getattr(obj, attribute)
+            try:
+                return getattr(obj, attribute)
+            except AttributeError:  # raised while peeking at the next item: Jinja's answer is undefined
+                return self.undefined(obj=obj, name=attribute)
         return super().getattr(obj, attribute)
 
     def _generate(self, source: nodes.Template, name: str | None, filename: str | None,
@@ -551,24 +552,24 @@ def render_chunks(template: jinja2.Template, ctx: dict[str, Any]) -> list[str]:
     """bounded_render's output in the pieces Jinja yields them: the template's own text as plain
     str, each printed value as the Markup autoescaping made of it (structure.py tells them apart).
 
-    The output is counted as it grows, 16 pieces at a time, and the steps charged with them (a
-    check per piece cost more than the rest of this loop): a part may pass MAX_OUTPUT_CHARS by at
-    most 16 printed values before it is stopped, each itself under MAX_VALUE."""
+    The output is counted piece by piece, as it grows, so a part stops at the first piece past
+    MAX_OUTPUT_CHARS (a printed value can be several times MAX_VALUE once escaped). Its pieces are
+    charged to the step budget once, at the end: the loops, calls and filters that make them are
+    charged as they run, and a step call per piece cost more than the rest of this loop."""
     with document_budget():
         budget = _budget.get()
         assert budget is not None
-        step = budget.step
         chunks: list[str] = []
+        append = chunks.append
         size, over = 0, False
         try:  # Template.generate's work, without its extra generator around the template's own
-            pieces = template.root_render_func(template.new_context(ctx))
-            while block := list(islice(pieces, _BLOCK)):
-                size += sum(map(len, block))
+            for chunk in template.root_render_func(template.new_context(ctx)):
+                size += len(chunk)
                 if size > MAX_OUTPUT_CHARS:
                     over = True
                     break
-                chunks += block
-                step(_BLOCK)
+                append(chunk)
+            budget.step(len(chunks))
         except Exception:
             template.environment.handle_exception()  # raises it, with the template's line numbers
         if over:

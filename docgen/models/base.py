@@ -132,7 +132,7 @@ class Record(BaseModel):
     @model_validator(mode="before")
     @classmethod
     def _blank_means_default(cls, data: Any) -> Any:
-        if isinstance(data, dict) and None in data.values():
+        if isinstance(data, dict) and any(value is None for value in data.values()):
             defaulted = _defaulted(cls)
             data = {key: value for key, value in data.items() if value is not None or key not in defaulted}
         return data

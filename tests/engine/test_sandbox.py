@@ -348,3 +348,28 @@ def test_attribute_lookups_answer_as_jinjas_own_sandbox() -> None:
                 assert callable(got) and getattr(got, "__name__", None) == getattr(expected, "__name__", None)
             else:
                 assert got == expected, (obj, name)
+
+
+def test_a_loop_attribute_that_fails_to_peek_is_undefined_as_in_jinja() -> None:
+    """loop.length, .last, .nextitem … take the next item; when that raises AttributeError, Jinja's
+    sandbox answers Undefined (and the loop ends), and so does ours."""
+    from jinja2.sandbox import ImmutableSandboxedEnvironment
+
+    from docgen.engine.environment import environment
+
+    source = ("{% for x in [{'a': 1}, 1] | map('dictsort') %}{% if loop.length is defined %}A{% else %}B{% endif %}"
+              "{% if loop.nextitem is defined %}N{% endif %}{% endfor %}")
+    expected = ImmutableSandboxedEnvironment().from_string(source).render()
+    assert expected == "B"
+    assert environment().from_string(source).render(lang="nb") == expected
+
+
+def test_the_output_stops_at_the_first_piece_past_the_limit() -> None:
+    """The size is checked piece by piece: an error after the output is already too large is not
+    reached, and no more than one piece past the limit is ever held."""
+    from docgen.engine.sandbox import MAX_OUTPUT_CHARS, TooLarge, render_chunks
+    from docgen.engine.environment import environment
+
+    template = environment().from_string("{{ big }}{{ big }}{{ nope }}")
+    with pytest.raises(TooLarge):
+        render_chunks(template, {"lang": "nb", "big": "x" * (MAX_OUTPUT_CHARS // 2 + 1)})
