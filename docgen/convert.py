@@ -370,4 +370,3 @@ def convert_one(data: bytes, fmt: str, timeout: float = DEFAULT_TIMEOUT) -> byte
     if isinstance(result, str):
         raise ConversionError(result)
     return result
-

@@ -4,6 +4,7 @@ language resolution, cross-field rules."""
 from __future__ import annotations
 
 import dataclasses
+import functools
 import os
 import re
 from collections.abc import Mapping
@@ -174,12 +175,17 @@ def _without_surplus_keys(data: dict[str, Any], model: type[Document]) -> tuple[
     """The record without the unknown top-level keys beyond those a report can show, and how many
     were left out. A body of 60,000 unknown keys would otherwise make pydantic build 60,000 errors
     in one call that holds the GIL (the service's event loop waits that long)."""
-    known = set(model.model_fields) | {f.alias for f in model.model_fields.values() if f.alias}
+    known = _known_keys(model)
     unknown = [key for key in data if key not in known]
     if len(unknown) <= MAX_ISSUES + 1:
         return data, 0
     surplus = set(unknown[MAX_ISSUES + 1:])
     return {k: v for k, v in data.items() if k not in surplus}, len(surplus)
+
+
+@functools.cache
+def _known_keys(model: type[Document]) -> frozenset[str]:
+    return frozenset(model.model_fields) | {f.alias for f in model.model_fields.values() if f.alias}
 
 
 @dataclass

@@ -165,7 +165,7 @@ def _read(path: str) -> tuple[bytes, str]:
 
 
 # The commands register themselves on `cli` when their modules are imported.
-from . import case, documents, new, reference, templates  # noqa: E402, F401
+from . import case, documents, new, reference, serve, templates  # noqa: E402, F401
 
 
 def main() -> None:

@@ -82,7 +82,7 @@ _FETCHING_FIELDS = frozenset({"INCLUDEPICTURE", "INCLUDETEXT", "INCLUDE", "LINK"
 # finding none of these bytes proves the part has neither: the cheap test on the hot path.
 # fldChar too: text printed between a complex field's begin and end is read as its instruction
 # by the scan, even in w:t (a value need not hold "instr" to sit there).
-LINK_MARKERS = _LINK_MARKERS = (b"nstr", b"href", b"src", b"fldChar")
+LINK_MARKERS = (b"nstr", b"href", b"src", b"fldChar")
 # A field instruction's words: a quoted argument, or a run of characters up to a space, quote or
 # backslash (a switch), so `INCLUDEPICTURE\d` is still found and a URL is one word.
 _WORD = re.compile(r'"([^"]*)"?|([^\s"\\]+)')
@@ -330,7 +330,7 @@ def _doctype(part: str, name: str) -> TemplateError:
     return TemplateError(f"{part} declares a DOCTYPE, which Word never writes; the file may have been crafted", name)
 
 
-def _parser() -> expat.XMLParserType:
+def expat_parser() -> expat.XMLParserType:
     """expat (C, fast), refusing any DTD: no entity is ever declared, let alone expanded."""
     parser = expat.ParserCreate()
     parser.SetParamEntityParsing(expat.XML_PARAM_ENTITY_PARSING_NEVER)
@@ -343,12 +343,9 @@ def _parser() -> expat.XMLParserType:
     return parser
 
 
-parser = _parser
-
-
 def well_formed(data: bytes) -> str | None:
     """None if `data` is well-formed XML without a DTD, else what is wrong (expat's words and the place)."""
-    parser = _parser()
+    parser = expat_parser()
     try:
         parser.Parse(data, True)
     except expat.ExpatError as exc:
@@ -361,7 +358,7 @@ def well_formed(data: bytes) -> str | None:
 def _elements(data: bytes, local: str) -> list[dict[str, str]]:
     """The attributes of every element called `local` (any namespace)."""
     found: list[dict[str, str]] = []
-    parser = _parser()
+    parser = expat_parser()
 
     def start(tag: str, attrs: dict[str, str]) -> None:
         if tag == local or tag.endswith(":" + local):
@@ -386,7 +383,7 @@ def fetching(data: bytes) -> str | None:
     A part with none of the marker names costs three substring searches (~25 µs each for a 40 kB
     body); one with them (a footer with PAGE) is parsed, and small ones are remembered, as a
     footer renders to the same bytes for every record."""
-    if not any(marker in data for marker in _LINK_MARKERS):
+    if not any(marker in data for marker in LINK_MARKERS):
         return None
     if len(data) <= _REMEMBERED_PART:
         return _small_fetching(data)
@@ -444,7 +441,7 @@ class _FieldScan:
         self.found: str | None = None
 
     def scan(self, data: bytes) -> str | None:
-        parser = _parser()
+        parser = expat_parser()
         parser.StartElementHandler = self.start
         parser.EndElementHandler = self.end
         parser.CharacterDataHandler = self.chars

@@ -39,7 +39,7 @@ from typing import Any
 import jinja2
 from jinja2 import nodes
 
-from .package import LINK_MARKERS, parser
+from .package import LINK_MARKERS, expat_parser
 
 TEXT = "\ue000]]"  # an output's placeholder: a private-use character no Word template holds
 ELEMENT = "<docgen-m/>"  # an if's or a for's placeholder
@@ -194,7 +194,7 @@ def _check(document: str, outputs: int, blocks: int) -> None:
     def refuse(*_: Any) -> None:
         raise _Unproven
 
-    p = parser()
+    p = expat_parser()
     p.buffer_text = True
     p.StartElementHandler = start
     p.EndElementHandler = end
